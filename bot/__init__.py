@@ -1,0 +1,1 @@
+"""Wiring: settings, CLI, HTTP server, Telegram application, worker and scheduler."""

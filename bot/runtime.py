@@ -1,0 +1,53 @@
+"""The one object that carries every dependency (mailroom's runtime): built once, passed down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiohttp
+
+from bot.settings import Settings
+from handlers.i18n import Catalog
+from sms.kavenegar import AsyncKavenegarAPI
+from storage.db import Database
+from storage.models import utcnow
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    http: aiohttp.ClientSession
+    sms: AsyncKavenegarAPI | None
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    def t(self, lang: str | None, key: str, **params: object) -> str:
+        return self.catalog.t(lang, key, **params)
+
+    async def close(self) -> None:
+        await self.http.close()
+        await self.db.dispose()
+
+
+async def open_runtime(settings: Settings, *, catalog: Catalog | None = None) -> Runtime:
+    """Open the database and HTTP session; must run inside the event loop."""
+    # trust_env=False: a proxy from the environment must never see API keys or loopback calls.
+    http = aiohttp.ClientSession(trust_env=False, timeout=aiohttp.ClientTimeout(total=30))
+    sms = None
+    if settings.kavenegar_api_key is not None:
+        sms = AsyncKavenegarAPI(
+            settings.kavenegar_api_key.get_secret_value(),
+            session=http,
+            base_url=settings.kavenegar_api_url,
+            timeout=settings.kavenegar_timeout,
+        )
+    return Runtime(
+        settings=settings,
+        db=Database(settings.database_url),
+        catalog=catalog or Catalog(),
+        http=http,
+        sms=sms,
+    )

@@ -1,0 +1,41 @@
+"""The aiohttp application: health, Telegram webhook and SMS inbound, built in one factory."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.runtime import Runtime
+
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+
+RouteInstaller = Callable[[web.Application, Runtime], None]
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers, 503 otherwise (load balancers and monitors ask this)."""
+    rt = request.app[RUNTIME]
+    ok = await rt.db.ping()
+    return web.json_response(
+        {"status": "ok" if ok else "unavailable", "database": ok}, status=200 if ok else 503
+    )
+
+
+def init_app(rt: Runtime, installers: list[RouteInstaller] | None = None) -> web.Application:
+    """Every route is added here, from the features that bring one."""
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app[RUNTIME] = rt
+    app.router.add_get("/healthz", healthz)
+    for install in installers or []:
+        install(app, rt)
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> Callable[[], Awaitable[None]]:
+    """Start listening; returns the coroutine function that stops the server."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner.cleanup

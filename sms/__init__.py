@@ -1,0 +1,1 @@
+"""Channel-independent SMS layer: Persian text normalisation, part counting, Kavenegar client."""

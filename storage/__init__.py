@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 async models, the queries over them, and Alembic migrations."""

@@ -1,0 +1,90 @@
+"""The outbox every outbound message goes through, broadcasts, one-time codes, inbound SMS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, BigId, utcnow
+
+
+class Outbox(Base):
+    """One message to one address. `key` makes a cause yield at most one message."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "channel", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    national_id: Mapped[int | None] = mapped_column(index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reply|notice|reminder|broadcast|otp
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | sms
+    address: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(3), default="fa")
+    text: Mapped[str] = mapped_column(Text)
+    sms_text: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # reply_markup, photo, otp...
+    urgent: Mapped[bool] = mapped_column(default=False)  # ignores quiet hours
+    # queued | held (paused broadcast) | sending | sent | delivered | failed | cancelled
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+    fell_back: Mapped[bool] = mapped_column(default=False)
+    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    sms_parts: Mapped[int | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    delivered_at: Mapped[datetime | None]
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    segment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # lang -> text
+    sms_text: Mapped[str | None] = mapped_column(Text)
+    # draft | scheduled | running | paused | cancelled | done
+    state: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    scheduled_at: Mapped[datetime | None]
+    total: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class OtpCode(Base):
+    """A hashed one-time code sent by SMS to prove a mobile."""
+
+    __tablename__ = "otp_codes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    mobile: Mapped[str] = mapped_column(String(11), index=True)
+    national_id: Mapped[int | None] = mapped_column(ForeignKey("nationals.id"))
+    code_hash: Mapped[str] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class InboundSms(Base):
+    """Every SMS received, once per provider message id."""
+
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    sender: Mapped[str] = mapped_column(String(20), index=True)
+    line: Mapped[str] = mapped_column(String(20), default="")
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,108 @@
+"""Writing to the outbox: one row per message, at most one per idempotency key."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Contact, National, Outbox, utcnow
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    channel: str,
+    address: str,
+    text: str,
+    lang: str = "fa",
+    national_id: int | None = None,
+    sms_text: str | None = None,
+    payload: dict[str, Any] | None = None,
+    urgent: bool = False,
+    due_at: datetime | None = None,
+    deadline_at: datetime | None = None,
+    broadcast_id: int | None = None,
+    claim_for: str | None = None,
+    lease_seconds: float = 60.0,
+) -> int | None:
+    """Queue one message in the caller's transaction; None when `key` was used before.
+
+    `claim_for` names a process that will send it right after commit (a reply): the row is
+    written already leased to it, so the worker leaves it alone unless that process dies.
+    """
+    values = dict(
+        key=key[:160], kind=kind, channel=channel, address=address, text=text, lang=lang,
+        national_id=national_id, sms_text=sms_text, payload=payload, urgent=urgent,
+        due_at=due_at or utcnow(), deadline_at=deadline_at, broadcast_id=broadcast_id,
+        state="queued", attempts=0, fell_back=False, created_at=utcnow(),
+    )  # fmt: skip
+    if claim_for is not None:
+        values |= dict(state="sending", lease_owner=claim_for,
+                       lease_until=utcnow() + timedelta(seconds=lease_seconds))  # fmt: skip
+    stmt = (
+        insert_for(session)(Outbox).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    )
+    result = await session.execute(stmt.returning(Outbox.id))
+    return result.scalar_one_or_none()
+
+
+async def route(session: AsyncSession, national_id: int) -> tuple[str, str] | None:
+    """Where a national is reached: a reachable linked chat, else their mobile on record."""
+    chat = await session.scalar(
+        select(Contact.address)
+        .where(Contact.national_id == national_id, Contact.channel == "telegram")
+        .where(Contact.reachable.is_(True))
+        .order_by(Contact.updated_at.desc())
+        .limit(1)
+    )
+    if chat:
+        return "telegram", chat
+    mobile = await sms_address(session, national_id)
+    return ("sms", mobile) if mobile else None
+
+
+async def sms_address(session: AsyncSession, national_id: int) -> str | None:
+    """The verified mobile if there is one, else the registry's."""
+    verified = await session.scalar(
+        select(Contact.address)
+        .where(Contact.national_id == national_id, Contact.channel == "sms")
+        .where(Contact.verified.is_(True), Contact.reachable.is_(True))
+        .limit(1)
+    )
+    if verified:
+        return verified
+    return await session.scalar(select(National.mobile).where(National.id == national_id))
+
+
+async def notify(
+    session: AsyncSession,
+    national_id: int,
+    *,
+    key: str,
+    kind: str,
+    text: str,
+    lang: str,
+    sms_text: str | None = None,
+    **extra: Any,
+) -> int | None:
+    """Queue a message to a national by the best channel; None if unreachable or a repeat."""
+    where = await route(session, national_id)
+    if where is None:
+        return None
+    channel, address = where
+    return await enqueue(
+        session, key=key, kind=kind, channel=channel, address=address, text=text, lang=lang,
+        national_id=national_id, sms_text=sms_text, **extra,
+    )  # fmt: skip
