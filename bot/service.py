@@ -6,8 +6,14 @@ import asyncio
 import logging
 import signal
 
+from bot.delivery import make_bot
 from bot.runtime import Runtime
+from bot.scheduler import run_scheduler
 from bot.server import init_app, serve
+from bot.webhook import TelegramRunner
+from bot.worker import run_worker
+from sms.inbound import install_sms_routes
+from sms.poller import run_receive_poller
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +24,25 @@ async def run_service(rt: Runtime) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    app = init_app(rt)
+    telegram = TelegramRunner(rt) if rt.settings.telegram_token is not None else None
+    app = init_app(rt, [install_sms_routes, *(telegram.routes() if telegram else [])])
     cleanup = await serve(app, rt.settings.http_host, rt.settings.http_port)
+    if telegram is not None:
+        await telegram.start()
     log.info("listening on %s:%s", rt.settings.http_host, rt.settings.http_port)
+    # One Bot for the whole process: the Telegram Application should be built on this one too,
+    # so replies (send_now) and the worker share the same rate limits.
+    bot = make_bot(rt.settings)
+    tasks = [
+        asyncio.create_task(run_worker(rt, stop, bot=bot), name="worker"),
+        asyncio.create_task(run_scheduler(rt, stop), name="scheduler"),
+    ]
+    if rt.settings.sms_receive == "poll":  # no public URL: fetch inbound SMS instead
+        tasks.append(asyncio.create_task(run_receive_poller(rt, stop), name="sms-receive"))
     try:
         await stop.wait()
     finally:
+        if telegram is not None:
+            await telegram.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await cleanup()

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,12 @@ def _required(v: str) -> str:
     return v
 
 
+# Registry files repeat a few hundred dates over many rows; jdatetime is slow per call.
+_jalali = lru_cache(maxsize=4096)(parse_jalali_date)
+
+
 def _opt_date(v: str) -> date | None:
-    return parse_jalali_date(v) if v else None
+    return _jalali(v) if v else None
 
 
 def _choice(table: dict[str, str] | set[str], what: str) -> Callable[[str], Any]:
@@ -113,7 +118,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "province": _required,
     "city": lambda v: v,
     "mobile": _mobile,
-    "card_expiry": lambda v: parse_jalali_date(_required(v)),
+    "card_expiry": lambda v: _jalali(_required(v)),
     "transit_sheet_expiry": _opt_date,
     "language": _choice(LANGS, "language"),
     "card_round": _round,
@@ -121,11 +126,18 @@ PARSERS: dict[str, Callable[[str], Any]] = {
 }
 
 
+def _clean(value: str) -> str:
+    # Most cells are plain ASCII; only the rest need the full Persian normalisation.
+    if value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip()
+    return normalize_text(value)
+
+
 def parse_row(line: int, raw: dict[str, str]) -> tuple[dict[str, Any], list[RowError]]:
     row: dict[str, Any] = {}
     errors: list[RowError] = []
     for column, parse in PARSERS.items():
-        value = normalize_text(raw.get(column) or "")
+        value = _clean(raw.get(column) or "")
         try:
             row[column] = parse(value)
         except ValueError as exc:

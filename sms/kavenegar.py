@@ -121,7 +121,8 @@ def _raw(scope: str, method: str) -> RawMethod:
     async def call(self: AsyncKavenegarAPI, params: Mapping[str, Any] | None = None) -> Any:
         return await self._request(scope, method, params)
 
-    call.__name__ = call.__qualname__ = f"{scope}_{method}"
+    call.__name__ = f"{scope}_{method}"
+    call.__qualname__ = f"AsyncKavenegarAPI.{call.__name__}"
     call.__doc__ = f"POST {scope}/{method}.json with the given form params; returns the entries."
     return call
 
@@ -161,6 +162,8 @@ class AsyncKavenegarAPI:
         url = f"{self.base_url}/{self.version}/{self._apikey}/{scope}/{method}.json"
         data = {k: _form_value(v) for k, v in (params or {}).items() if v is not None}
         started = time.monotonic()
+        http_status, raw = 0, b""
+        failure: str | None = None
         try:
             async with self._session.post(
                 url,
@@ -169,11 +172,15 @@ class AsyncKavenegarAPI:
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as resp:
                 http_status, raw = resp.status, await resp.read()
-        # `from None` everywhere: the chained aiohttp error's text would carry the URL (the key).
         except TimeoutError:  # before OSError: TimeoutError is one
-            raise KavenegarTransportError(f"timeout after {self.timeout}s", path=path) from None
+            failure = f"timeout after {self.timeout}s"
         except (aiohttp.ClientError, OSError) as exc:
-            raise KavenegarTransportError(_describe(exc), path=path) from None
+            failure = _describe(exc)
+        if failure is not None:
+            # Raised outside the except block so that not even __context__ keeps aiohttp's
+            # exception: its text can carry the URL, i.e. the key (InvalidURL does).
+            log.info("kavenegar %s: %s", path, failure)
+            raise KavenegarTransportError(failure, path=path)
         elapsed_ms = (time.monotonic() - started) * 1000
         try:
             body = json.loads(raw.decode("utf-8"))

@@ -55,6 +55,10 @@ async def api(fake: FakeKavenegar, session: aiohttp.ClientSession) -> AsyncKaven
 
 def assert_no_key(exc: BaseException) -> None:
     shown = [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+    chained: BaseException | None = exc
+    while chained is not None:  # what an error reporter walking the chain would see
+        shown += [str(chained), repr(chained)]
+        chained = chained.__cause__ or chained.__context__
     assert not any(KEY in s for s in shown)
 
 
@@ -345,7 +349,9 @@ async def test_receive_round_trip(api: AsyncKavenegarAPI, fake: FakeKavenegar) -
     assert [(m["sender"], m["message"], m["receptor"]) for m in unread] == [(M1, "لغو ۱۱", LINE)]
     assert fake.calls[-1].form == {"linenumber": LINE, "isread": "0"}
     assert await api.receive(LINE, isread=False) == []
-    assert [m["messageid"] for m in await api.receive(LINE, isread=True)] == [unread[0]["messageid"]]
+    assert [m["messageid"] for m in await api.receive(LINE, isread=True)] == [
+        unread[0]["messageid"]
+    ]
 
 
 @pytest.mark.asyncio
@@ -366,3 +372,12 @@ async def test_insufficient_credit(api: AsyncKavenegarAPI, fake: FakeKavenegar) 
         await api.send([M1, M2], "x")
     assert info.value.status == 418 and not info.value.retryable
     assert fake.sent == []
+
+
+@pytest.mark.asyncio
+async def test_invalid_url_error_does_not_leak_the_key(session: aiohttp.ClientSession) -> None:
+    # aiohttp's InvalidURL text is the whole URL, key included: it must not surface.
+    api = AsyncKavenegarAPI(KEY, session=session, base_url="http://127.0.0.1:99999")
+    with pytest.raises(KavenegarTransportError) as info:
+        await api.send([M1], "x")
+    assert_no_key(info.value)

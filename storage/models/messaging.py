@@ -5,17 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, BigId, utcnow
+
+_DIRECT = "state = 'queued' AND broadcast_id IS NULL"
 
 
 class Outbox(Base):
     """One message to one address. `key` makes a cause yield at most one message."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "channel", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "channel", "due_at"),
+        # Direct messages (not broadcast copies) waiting: senders take these first, so a notice
+        # never waits behind a million queued broadcast copies.
+        Index(
+            "ix_outbox_direct",
+            "channel",
+            "due_at",
+            postgresql_where=text(_DIRECT),
+            sqlite_where=text(_DIRECT),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)

@@ -186,7 +186,9 @@ class FakeKavenegar:
         if request.method == "POST":
             form |= {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
         method = f"{request.match_info['scope']}/{request.match_info['name']}"
-        call = Call(method, self._parse(method, form), form, request.match_info["key"], request.method)
+        call = Call(
+            method, self._parse(method, form), form, request.match_info["key"], request.method
+        )
         self.calls.append(call)
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -214,7 +216,10 @@ class FakeKavenegar:
 
     @staticmethod
     def _answer(status: int, entries: Any) -> web.Response:
-        ret = {"status": status, "message": "تایید شد" if status == 200 else STATUS_TEXT[status]}
+        ret = {
+            "status": status,
+            "message": "تایید شد" if status == 200 else STATUS_TEXT.get(status, "error"),
+        }
         return web.json_response({"return": ret, "entries": entries}, status=status)
 
     @staticmethod

@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 17:24:53.910860
+Create Date: 2026-11-23 17:29:43.050155
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -166,6 +167,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_broadcast_id"), ["broadcast_id"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_direct",
+            ["channel", "due_at"],
+            unique=False,
+            postgresql_where=sa.text("state = 'queued' AND broadcast_id IS NULL"),
+            sqlite_where=sa.text("state = 'queued' AND broadcast_id IS NULL"),
+        )
         batch_op.create_index("ix_outbox_due", ["state", "channel", "due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_national_id"), ["national_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_provider_ref"), ["provider_ref"], unique=False)
@@ -524,6 +532,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_outbox_provider_ref"))
         batch_op.drop_index(batch_op.f("ix_outbox_national_id"))
         batch_op.drop_index("ix_outbox_due")
+        batch_op.drop_index(
+            "ix_outbox_direct",
+            postgresql_where=sa.text("state = 'queued' AND broadcast_id IS NULL"),
+            sqlite_where=sa.text("state = 'queued' AND broadcast_id IS NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_outbox_broadcast_id"))
 
     op.drop_table("outbox")

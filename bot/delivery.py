@@ -1,0 +1,197 @@
+"""Sending claimed outbox rows: Telegram at its rate limits, SMS by batches, fallback to SMS.
+
+One `Delivery` per process holds the bot, the rate limiters and the outcome recorder, so the
+worker and the interactive adapters (send_now) share the same limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+import telegram
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.ratelimit import ChatLimiter, TokenBucket
+from bot.recorder import Recorder
+from bot.render import render
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.sms_out import SmsSender, backoff
+from storage import delivery as store
+from storage import reminders as reminder_store
+from storage.delivery import Job, Outcome
+
+log = logging.getLogger(__name__)
+
+OWNER = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+MAX_ATTEMPTS = 8
+# Telegram answers these when the chat itself cannot take messages: go to SMS instead.
+_GONE = ("chat not found", "user not found", "peer_id_invalid", "chat_id is empty")
+
+
+def make_bot(settings: Settings) -> telegram.Bot | None:
+    """The Bot for AMAYESH_TELEGRAM_API_URL (Telegram or Bale); None without a token."""
+    if settings.telegram_token is None:
+        return None
+    pool = max(64, int(settings.telegram_rate / 4) + 8)
+    request = HTTPXRequest(
+        connection_pool_size=pool,
+        read_timeout=15.0,
+        pool_timeout=30.0,  # waiting for a free connection is backpressure, not an error
+        httpx_kwargs={"trust_env": False},
+    )
+    base = settings.telegram_api_url.rstrip("/")
+    return telegram.Bot(
+        settings.telegram_token.get_secret_value(),
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=request,
+        get_updates_request=HTTPXRequest(httpx_kwargs={"trust_env": False}, read_timeout=40.0),
+    )
+
+
+class Delivery:
+    """The process's senders; build one with `delivery_for(rt, bot)`."""
+
+    def __init__(self, rt: Runtime, bot: telegram.Bot | None, owner: str = OWNER) -> None:
+        s = rt.settings
+        self.rt, self.bot, self.owner = rt, bot, owner
+        self.recorder = Recorder(rt.db, owner)
+        # A small burst allowance: the server counts requests as they arrive, and pacing evenly
+        # keeps them from arriving bunched up and drawing 429s.
+        self.tg_rate = TokenBucket(s.telegram_rate, max(1.0, s.telegram_rate / 20))
+        self.chat_rate = ChatLimiter(s.telegram_chat_rate)
+        self.tg_slots = asyncio.Semaphore(max(8, min(256, int(s.telegram_rate / 4) + 8)))
+        self.sms = SmsSender(rt, self.recorder, owner)
+
+    async def deliver(self, jobs: list[Job]) -> None:
+        """Send claimed jobs and record every outcome before returning."""
+        jobs = await self._drop_dead_reminders(jobs)
+        chats: dict[str, list[Job]] = defaultdict(list)
+        sms: list[Job] = []
+        for job in jobs:
+            if job.channel == "telegram":
+                chats[job.address].append(job)
+            elif job.channel == "sms":
+                sms.append(job)
+            elif job.channel == "shell":  # the terminal chat prints its own replies
+                self.recorder.add(Outcome(job.id, "sent", at=self.rt.clock()))
+            else:
+                self.recorder.add(Outcome(job.id, "failed", error=f"unknown channel {job.channel}"))
+        if chats:
+            runs = [self._chat(chat_jobs) for chat_jobs in chats.values()]
+            for moved in await asyncio.gather(*runs):
+                sms.extend(moved)
+        if sms:
+            await self.sms.send(sms)
+        await self.recorder.flush()
+
+    async def _chat(self, jobs: list[Job]) -> list[Job]:
+        """One chat's jobs in order; returns those that must go by SMS."""
+        moved = []
+        for job in jobs:
+            if (sms_job := await self._telegram(job)) is not None:
+                moved.append(sms_job)
+        return moved
+
+    async def _telegram(self, job: Job) -> Job | None:
+        if self.bot is None:
+            return await self._fallback(job, "telegram not configured", unreachable=False)
+        await self.chat_rate.acquire(job.address)
+        async with self.tg_slots:
+            while True:
+                if job.deadline_at is not None and self.rt.clock() > job.deadline_at:
+                    return await self._fallback(job, "deadline passed", unreachable=False)
+                await self.tg_rate.acquire()
+                try:
+                    message = await render(self.bot, job, self.rt.settings.files_dir)
+                except RetryAfter as exc:
+                    wait = exc.retry_after
+                    seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                    log.info("telegram 429: waiting %.0f s", seconds)
+                    self.tg_rate.pause(seconds)  # a flood limit applies to the whole bot
+                    continue
+                except Forbidden as exc:
+                    return await self._fallback(job, exc.message, unreachable=True)
+                except BadRequest as exc:
+                    if any(g in exc.message.lower() for g in _GONE):
+                        return await self._fallback(job, exc.message, unreachable=True)
+                    self._fail(job, f"telegram: {exc.message}")
+                    return None
+                except NetworkError as exc:  # timeouts included: worth another try later
+                    self._retry(job, f"telegram: {type(exc).__name__}")
+                    return None
+                except TelegramError as exc:
+                    self._fail(job, f"telegram: {exc.message}")
+                    return None
+                self.recorder.add(
+                    Outcome(job.id, "sent", provider_ref=str(message.message_id),
+                            at=self.rt.clock())
+                )  # fmt: skip
+                return None
+
+    async def _fallback(self, job: Job, reason: str, *, unreachable: bool) -> Job | None:
+        """Reroute to the national's mobile; fail when there is none."""
+        async with self.rt.db.session() as s:
+            moved = await store.reroute_to_sms(s, self.owner, job, reason, unreachable=unreachable)
+        if moved is None:
+            self._fail(job, f"no mobile to fall back to ({reason})")
+        return moved
+
+    def _fail(self, job: Job, reason: str) -> None:
+        self.recorder.add(Outcome(job.id, "failed", error=reason))
+
+    def _retry(self, job: Job, reason: str) -> None:
+        if job.attempts >= MAX_ATTEMPTS:
+            self._fail(job, f"{reason} (gave up after {job.attempts} attempts)")
+        else:
+            due = self.rt.clock() + backoff(job.attempts)
+            self.recorder.add(Outcome(job.id, "queued", error=reason, due_at=due))
+
+    async def _drop_dead_reminders(self, jobs: list[Job]) -> list[Job]:
+        """A reminder for a cancelled or past appointment is not sent."""
+        appts = {j.id: (j.payload or {}).get("appointment_id") for j in jobs}
+        wanted = {a for a in appts.values() if a}
+        if not wanted:
+            return jobs
+        async with self.rt.db.session() as s:
+            live = await reminder_store.live_appointments(s, wanted, self.rt.clock())
+        keep = []
+        for job in jobs:
+            appt = appts[job.id]
+            if appt and appt not in live:
+                self.recorder.add(Outcome(job.id, "cancelled", error="appointment not upcoming"))
+            else:
+                keep.append(job)
+        return keep
+
+    async def close(self) -> None:
+        await self.recorder.close()
+
+
+def delivery_for(rt: Runtime, bot: telegram.Bot | None = None) -> Delivery:
+    """The process's one Delivery for this runtime (created on first use)."""
+    d: Delivery | None = vars(rt).get("_delivery")
+    if d is None:
+        d = Delivery(rt, bot)
+        vars(rt)["_delivery"] = d
+    elif d.bot is None and bot is not None:
+        d.bot = bot
+    return d
+
+
+async def send_now(rt: Runtime, bot: telegram.Bot | None, ids: list[int]) -> None:
+    """Send rows enqueued with claim_for=OWNER right after their transaction committed."""
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return
+    async with rt.db.session() as s:
+        jobs = await store.claimed(s, OWNER, ids)
+    await delivery_for(rt, bot).deliver(jobs)

@@ -1,0 +1,118 @@
+"""The SMS sender: Kavenegar sendarray in batches of up to 200, local ids = outbox ids."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from bot.ratelimit import TokenBucket
+from bot.recorder import Recorder
+from bot.runtime import Runtime
+from sms.kavenegar import MAX_RECEPTORS, KavenegarError, KavenegarTransportError
+from sms.segments import count_segments, fit_sms
+from storage.delivery import Job, Outcome
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# Delivery codes that mean the message will not arrive (DOMAIN.md).
+_DEAD = {6, 11, 13, 14, 100}
+# A permanent error that one bad row can cause: retry the batch row by row to find it.
+_PER_ROW = {411, 413, 422}
+# 451 is Kavenegar's "too many calls": wait a little and try again, it is not a failure.
+_SLOW_DOWN = 451
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s ... capped at 15 minutes."""
+    return timedelta(seconds=min(900, 5 * 2 ** max(0, attempts - 1)))
+
+
+class SmsSender:
+    def __init__(self, rt: Runtime, recorder: Recorder, owner: str) -> None:
+        self.rt, self.recorder, self.owner = rt, recorder, owner
+        self.calls = TokenBucket(rt.settings.sms_rate, 1.0)
+
+    async def send(self, jobs: list[Job]) -> None:
+        """Send SMS jobs, MAX_RECEPTORS to a call; record an outcome for each."""
+        if self.rt.sms is None:  # not configured: leave them queued for when it is
+            for job in jobs:
+                due = self.rt.clock() + timedelta(minutes=5)
+                self.recorder.add(Outcome(job.id, "queued", error="sms not configured", due_at=due))
+            return
+        for i in range(0, len(jobs), MAX_RECEPTORS):
+            await self._batch(jobs[i : i + MAX_RECEPTORS])
+
+    async def _batch(self, jobs: list[Job], tries: int = 0) -> None:
+        texts = [fit_sms(job.sms_text or job.text) for job in jobs]
+        await self.calls.acquire()
+        try:
+            entries = await self._call(jobs, texts)
+        except KavenegarError as exc:
+            if exc.status == _SLOW_DOWN and tries < 5:
+                self.calls.pause(1.0)
+                await self._batch(jobs, tries + 1)
+            elif exc.retryable:
+                self._retry(jobs, f"kavenegar {exc.status}")
+            elif exc.status in _PER_ROW and len(jobs) > 1:
+                for job in jobs:  # localids make resending the good ones harmless
+                    await self._batch([job])
+            else:
+                self._fail(jobs, f"kavenegar {exc.status}: {exc.message}")
+            return
+        except KavenegarTransportError as exc:
+            self._retry(jobs, f"kavenegar: {exc.message}")
+            return
+        except ValueError as exc:  # refused locally (bad length, bad receptor)
+            self._fail(jobs, f"sms: {exc}")
+            return
+        self._record(jobs, texts, entries)
+
+    async def _call(self, jobs: list[Job], texts: list[str]) -> list[dict[str, Any]]:
+        """sendarray with the configured line; without one, send grouped by text."""
+        assert self.rt.sms is not None
+        lids = [str(job.id) for job in jobs]
+        receptors = [job.address for job in jobs]
+        sender = self.rt.settings.sms_sender
+        if sender:
+            return await self.rt.sms.sendarray(receptors, texts, sender, localids=lids)
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, text in enumerate(texts):
+            groups[text].append(i)
+        entries: list[dict[str, Any]] = [{} for _ in jobs]
+        for text, idx in groups.items():
+            got = await self.rt.sms.send(
+                [receptors[i] for i in idx], text, localid=[lids[i] for i in idx]
+            )
+            for i, entry in zip(idx, got, strict=False):
+                entries[i] = entry
+        return entries
+
+    def _record(self, jobs: list[Job], texts: list[str], entries: list[dict[str, Any]]) -> None:
+        now = self.rt.clock()
+        for i, job in enumerate(jobs):
+            entry = entries[i] if i < len(entries) else {}
+            parts = count_segments(texts[i]).parts
+            status = int(entry.get("status") or 1)
+            if status in _DEAD:
+                reason = f"sms status {status}"
+                self.recorder.add(Outcome(job.id, "failed", error=reason, sms_parts=parts))
+                continue
+            ref = str(entry["messageid"]) if entry.get("messageid") else None
+            self.recorder.add(Outcome(job.id, "sent", provider_ref=ref, sms_parts=parts, at=now))
+
+    def _fail(self, jobs: list[Job], reason: str) -> None:
+        log.warning("sms batch of %d failed: %s", len(jobs), reason)
+        for job in jobs:
+            self.recorder.add(Outcome(job.id, "failed", error=reason))
+
+    def _retry(self, jobs: list[Job], reason: str) -> None:
+        log.info("sms batch of %d will be retried: %s", len(jobs), reason)
+        for job in jobs:
+            if job.attempts >= MAX_ATTEMPTS:
+                self.recorder.add(Outcome(job.id, "failed", error=f"{reason} (gave up)"))
+            else:
+                due = self.rt.clock() + backoff(job.attempts)
+                self.recorder.add(Outcome(job.id, "queued", error=reason, due_at=due))

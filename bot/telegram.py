@@ -1,0 +1,138 @@
+"""The Telegram/Bale adapter: python-telegram-bot's Application in front of handlers.dialog.
+
+Each update becomes an Event; the dialog saves the state and queues the replies as outbox rows
+claimed for this process in one transaction; send_now then sends them. Replies carry no parse
+mode, so nothing a user typed can be read as markup.
+"""
+
+from __future__ import annotations
+
+import logging
+from uuid import uuid4
+
+from telegram import Document, PhotoSize, Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot import delivery
+from bot.flood import ChatOrderedProcessor, FloodGuard
+from bot.runtime import Runtime
+from handlers import dialog
+from handlers.convo import Event, SlipFile
+from handlers.receipts import MAX_BYTES
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+
+
+class TelegramAdapter:
+    """Holds what the update callbacks share: the runtime and the flood counter."""
+
+    def __init__(self, rt: Runtime, flood: FloodGuard | None = None) -> None:
+        self.rt = rt
+        self.flood = flood or FloodGuard()
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type != "private":
+            return  # groups and channels never see personal data: stay out of them
+        if update.callback_query is not None:
+            await update.callback_query.answer()  # stops the button's spinner
+        chat_id = str(chat.id)
+        verdict = self.flood.check(user.id)
+        if verdict != "ok":
+            if verdict == "warn":
+                cause = f"flood:{update.update_id}"
+                ids = await dialog.say(
+                    self.rt, CHANNEL, chat_id, "common.slow_down", owner=delivery.OWNER, cause=cause
+                )
+                await delivery.send_now(self.rt, context.bot, ids)
+            return
+        event = await to_event(update)
+        _, ids = await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER)
+        await delivery.send_now(self.rt, context.bot, ids)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log without the token, and give the user a hint rather than silence."""
+        err = context.error
+        token = self.rt.settings.telegram_token
+        text = str(err)
+        if token is not None:
+            text = text.replace(token.get_secret_value(), "***")
+        log.error("update failed: %s: %s", type(err).__name__, text)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        chat_id = str(update.effective_chat.id)
+        try:
+            cause = f"error:{uuid4().hex}"
+            ids = await dialog.say(
+                self.rt, CHANNEL, chat_id, "common.error", owner=delivery.OWNER, cause=cause
+            )
+            await delivery.send_now(self.rt, context.bot, ids)
+        except Exception as exc:  # the database may be what failed; nothing more to do
+            log.error("could not tell the user: %s", type(exc).__name__)
+
+
+async def to_event(update: Update) -> Event:
+    """The update in the dialog's terms; files are fetched here, size checked first."""
+    uid = update.update_id
+    if (query := update.callback_query) is not None:
+        return Event("button", data=query.data or "", update_id=uid)
+    msg = update.effective_message
+    if msg is None:
+        return Event("other", update_id=uid)
+    if msg.text is not None:
+        if msg.text.startswith("/"):
+            name = msg.text[1:].split(maxsplit=1)[0].split("@")[0] if len(msg.text) > 1 else ""
+            return Event("command", text=name, update_id=uid)
+        return Event("text", text=msg.text, update_id=uid)
+    if msg.contact is not None:
+        sender = msg.from_user.id if msg.from_user else None
+        own = msg.contact.user_id is not None and msg.contact.user_id == sender
+        return Event("contact", contact_phone=msg.contact.phone_number, contact_is_own=own,
+                     update_id=uid)  # fmt: skip
+    if msg.photo:
+        # The last size is the full-resolution one; the others are thumbnails.
+        file = await fetch(msg.photo[-1], "image/jpeg", "")
+        return Event("photo", text=msg.caption or "", file=file, update_id=uid)
+    if msg.document is not None:
+        doc = msg.document
+        file = await fetch(doc, doc.mime_type or "", doc.file_name or "")
+        return Event("document", text=msg.caption or "", file=file, update_id=uid)
+    return Event("other", update_id=uid)
+
+
+async def fetch(item: PhotoSize | Document, mime: str, name: str) -> SlipFile:
+    """Download a file unless Telegram already says it is too big (then data is None)."""
+    if item.file_size is not None and item.file_size > MAX_BYTES:
+        return SlipFile(None, mime, name, item.file_size)
+    tg_file = await item.get_file()
+    if tg_file.file_size is not None and tg_file.file_size > MAX_BYTES:
+        return SlipFile(None, mime, name, tg_file.file_size)
+    data = bytes(await tg_file.download_as_bytearray())
+    return SlipFile(data, mime, name, len(data))
+
+
+def build_application(rt: Runtime, *, webhook: bool = False) -> Application:
+    """The real Application against AMAYESH_TELEGRAM_API_URL (Telegram or Bale)."""
+    settings = rt.settings
+    if settings.telegram_token is None:
+        raise ValueError("AMAYESH_TELEGRAM_TOKEN is not set")
+    base = settings.telegram_api_url.rstrip("/")
+    builder = (
+        Application.builder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .request(HTTPXRequest(connection_pool_size=64, httpx_kwargs={"trust_env": False}))
+        .get_updates_request(HTTPXRequest(httpx_kwargs={"trust_env": False}))
+        .concurrent_updates(ChatOrderedProcessor(32))
+    )
+    if webhook:
+        builder = builder.updater(None)  # updates arrive on our aiohttp route instead
+    app = builder.build()
+    adapter = TelegramAdapter(rt)
+    app.bot_data["adapter"] = adapter
+    app.add_handler(TypeHandler(Update, adapter.on_update))
+    app.add_error_handler(adapter.on_error)
+    return app

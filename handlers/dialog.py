@@ -1,0 +1,187 @@
+"""The conversation engine: one update in, state saved and replies queued in one transaction.
+
+Channels (Telegram, the terminal shell) turn their input into an Event and call handle(); the
+replies come back as outbox rows already claimed for the calling process, which sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.runtime import Runtime
+from handlers import flows, linking, slip
+from handlers.base import Ctx, Reply
+from handlers.convo import Event, State, Step, hint, menu_reply
+from sms.text import fold_keyword, normalize_text
+from storage import conversations as store
+from storage import delivery as delivery_store
+from storage.db import Database
+from storage.outbox import enqueue
+
+STEPS: dict[str, Step] = {
+    "link_card": linking.on_card,
+    "link_year": linking.on_year,
+    "link_prove": linking.on_contact,
+    "link_otp": linking.on_code,
+    **slip.STEPS,
+    **flows.STEPS,
+}
+CANCEL_WORDS = {"لغو", "انصراف", "cancel", "بازگشت", "منو", "menu"}
+LANGS = ("fa", "prs", "ps", "en", "ar")
+_sqlite_locks: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _lock(db: Database) -> asyncio.Lock | None:
+    """SQLite has one writer: serialising our own transactions avoids busy-snapshot errors."""
+    if not db.is_sqlite:
+        return None
+    return _sqlite_locks.setdefault(db, asyncio.Lock())
+
+
+async def handle(
+    rt: Runtime, channel: str, chat_id: str, event: Event, *, owner: str
+) -> tuple[list[Reply], list[int]]:
+    """Run one event through the conversation; returns the replies and their outbox ids."""
+    base = f"reply:{channel}:{chat_id}:{event.update_id if event.update_id else uuid4().hex}"
+    if event.kind in ("text", "photo", "document"):
+        event.text = normalize_text(event.text)
+    lock = _lock(rt.db)
+    for attempt in range(3):
+        try:
+            if lock is None:
+                return await _once(rt, channel, chat_id, event, owner, base)
+            async with lock:
+                return await _once(rt, channel, chat_id, event, owner, base)
+        except store.StaleConversation:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _once(
+    rt: Runtime, channel: str, chat_id: str, event: Event, owner: str, base: str
+) -> tuple[list[Reply], list[int]]:
+    async with rt.db.session() as s:
+        if event.update_id and await store.already_answered(s, f"{base}:0"):
+            return [], []  # a redelivered update: answered before, do nothing twice
+        conv = await store.load(s, channel, chat_id)
+        st = State(conv.step, dict(conv.data or {}), conv.lang, conv.national_id)
+        national = await store.national(s, st.national_id)
+        ctx = Ctx(rt, s, channel, chat_id, st.lang or rt.settings.default_language, national)
+        if national is not None and channel == "telegram":
+            await delivery_store.mark_reachable(s, channel, chat_id)
+        replies = await dispatch(ctx, st, event)
+        await store.save(
+            s, conv, step=st.step, data=st.data, lang=st.lang, national_id=st.national_id
+        )
+        ids = await _queue(s, ctx, replies, base, owner)
+    return replies, ids
+
+
+async def _queue(
+    s: AsyncSession, ctx: Ctx, replies: list[Reply], base: str, owner: str
+) -> list[int]:
+    ids = []
+    for i, reply in enumerate(replies):
+        row = await enqueue(
+            s, key=f"{base}:{i}", kind="reply", channel=ctx.channel, address=ctx.address,
+            text=reply.text, lang=ctx.lang, national_id=ctx.national.id if ctx.national else None,
+            payload=payload(reply), urgent=True, claim_for=owner,
+        )  # fmt: skip
+        if row is not None:
+            ids.append(row)
+    return ids
+
+
+def payload(reply: Reply) -> dict[str, Any]:
+    """How a reply's extras travel in the outbox row (the delivery side renders them)."""
+    out: dict[str, Any] = dict(reply.payload)
+    if reply.buttons:
+        out["buttons"] = [[[b.label, b.data] for b in row] for row in reply.buttons]
+    for name in ("photo", "document"):
+        if getattr(reply, name):
+            out[name] = getattr(reply, name)
+    if reply.request_contact and "request_contact" not in out:
+        out["request_contact"] = "📱"
+    return out
+
+
+async def dispatch(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
+    """Commands and menu buttons work at any step; everything else goes to the current step."""
+    if ev.kind == "command":
+        return await on_command(ctx, st, ev.text)
+    if ev.kind == "text" and fold_keyword(ev.text) in CANCEL_WORDS:
+        return await on_command(ctx, st, "cancel")
+    if ev.kind == "button" and (replies := await on_button(ctx, st, ev.data)) is not None:
+        return replies
+    step = STEPS.get(st.step)
+    if step is not None:
+        return await step(ctx, st, ev)
+    if ev.kind in ("photo", "document") and ev.file is not None:
+        return await slip.begin(ctx, st, ev)  # a slip sent straight from the menu
+    return [menu_reply(ctx, ctx.t("common.hint"))]
+
+
+async def on_command(ctx: Ctx, st: State, name: str) -> list[Reply]:
+    name = name.lower()
+    if name == "language":
+        return [flows.language_menu(ctx)]
+    if name == "help":
+        return [menu_reply(ctx, ctx.t("common.help"))]
+    if name not in ("start", "menu", "cancel"):
+        return hint(ctx, st) if st.step in STEPS else [menu_reply(ctx, ctx.t("common.hint"))]
+    await slip.cancel(ctx, st)
+    st.go("menu")
+    if name == "start":
+        return [welcome(ctx)]
+    return [menu_reply(ctx, ctx.t("common.cancelled") if name == "cancel" else None)]
+
+
+def welcome(ctx: Ctx) -> Reply:
+    """Persian first (with an Arabic line), then the user's own language if another."""
+    text = ctx.rt.t("fa", "common.welcome") + "\n" + ctx.rt.t("fa", "dialog.welcome_ar")
+    if ctx.lang not in ("fa", "prs"):
+        text += "\n\n" + ctx.t("common.welcome")
+    reply = flows.language_menu(ctx)
+    return Reply(f"{text}\n\n{reply.text}", buttons=reply.buttons)
+
+
+async def on_button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
+    """Buttons that mean the same at every step; None lets the step handle it."""
+    if data.startswith("lang:") and data[5:] in LANGS:
+        st.lang = ctx.lang = data[5:]
+        return [menu_reply(ctx, ctx.t("dialog.language_set"))]
+    if data == "menu:home":
+        return await on_command(ctx, st, "cancel")
+    if data.startswith("menu:"):
+        await slip.cancel(ctx, st)
+        return await flows.on_menu(ctx, st, data)
+    if data == "link:start":
+        await slip.cancel(ctx, st)
+        return await linking.start(ctx, st)
+    if data == "link:otp":
+        return await linking.send_code(ctx, st) if st.step.startswith("link_") else hint(ctx, st)
+    if st.step in STEPS and data.startswith(("slip:", "cmp:skip")):
+        return None
+    replies = await flows.on_feature_button(ctx, st, data)
+    return replies if replies is not None else hint(ctx, st)
+
+
+async def say(
+    rt: Runtime, channel: str, chat_id: str, key: str, *, owner: str, cause: str
+) -> list[int]:
+    """One catalog message outside the conversation (slow down, something went wrong)."""
+    async with rt.db.session() as s:
+        lang = await store.lang_of(s, channel, chat_id) or rt.settings.default_language
+        home = [[[rt.t(lang, "dialog.menu_button"), "menu:home"]]]
+        row = await enqueue(
+            s, key=f"reply:{channel}:{chat_id}:{cause}", kind="reply", channel=channel,
+            address=chat_id, text=rt.t(lang, key), lang=lang, payload={"buttons": home},
+            urgent=True, claim_for=owner,
+        )  # fmt: skip
+    return [row] if row is not None else []

@@ -1,0 +1,140 @@
+"""May this national register in a campaign now? Reasons as codes, explained in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from handlers.base import Button, Ctx, Reply
+from handlers.fmt import day, digits
+from sms.text import normalize_digits, normalize_id
+from storage.activity import record
+from storage.campaigns import covers, current_and_recent, is_open
+from storage.household import national_by_card
+from storage.models import Campaign, National
+
+ROUND = "round_not_included"
+CARD_EXPIRED = "card_expired"
+TRANSIT_MISSING = "transit_missing"
+TRANSIT_EXPIRED = "transit_expired"
+OTHER_PROVINCE = "other_province"
+WINDOW_CLOSED = "window_closed"
+NOT_YET_OPEN = "not_yet_open"
+NO_CAMPAIGN = "no_campaign"
+REASONS = (ROUND, CARD_EXPIRED, TRANSIT_MISSING, TRANSIT_EXPIRED, OTHER_PROVINCE,
+           WINDOW_CLOSED, NOT_YET_OPEN, NO_CAMPAIGN)  # fmt: skip
+
+
+@dataclass
+class EligibilityResult:
+    eligible: bool
+    reasons: list[str] = field(default_factory=list)  # codes from REASONS, window first
+    campaign: Campaign | None = None
+
+
+def _pick(
+    campaigns: Sequence[Campaign], national: National, today: date
+) -> tuple[Campaign | None, str | None]:
+    """The campaign that answers this person, and the window reason if it is not open."""
+    mine = [c for c in campaigns if covers(c, national.province)]
+    for c in mine:
+        if is_open(c, today):
+            return c, None
+    coming = [c for c in mine if c.starts_on > today]
+    if coming:
+        return min(coming, key=lambda c: c.starts_on), NOT_YET_OPEN
+    if mine:
+        return max(mine, key=lambda c: c.ends_on), WINDOW_CLOSED
+    elsewhere = [c for c in campaigns if is_open(c, today)]
+    if elsewhere:
+        return elsewhere[0], OTHER_PROVINCE
+    return None, NO_CAMPAIGN
+
+
+def _document_reasons(national: National, campaign: Campaign, today: date) -> list[str]:
+    reasons = []
+    rounds = campaign.eligible_rounds
+    # An unknown round (old registry rows) is not held against anyone; staff check it in person.
+    if rounds and national.card_round is not None and national.card_round not in rounds:
+        reasons.append(ROUND)
+    limit = campaign.max_days_expired
+    if limit is not None and national.card_expiry < campaign.starts_on - timedelta(days=limit):
+        reasons.append(CARD_EXPIRED)
+    needed_on = max(today, campaign.starts_on)  # the sheet must be valid when they go
+    if national.transit_sheet_expiry is None:
+        reasons.append(TRANSIT_MISSING)
+    elif national.transit_sheet_expiry < needed_on:
+        reasons.append(TRANSIT_EXPIRED)
+    return reasons
+
+
+async def evaluate(ctx: Ctx, national: National) -> EligibilityResult:
+    """The verdict without recording anything (for callers that count on their own)."""
+    today = ctx.today
+    campaign, window = _pick(await current_and_recent(ctx.session, today), national, today)
+    reasons = [window] if window else []
+    if campaign is not None and window in (None, NOT_YET_OPEN):
+        reasons += _document_reasons(national, campaign, today)
+    return EligibilityResult(eligible=not reasons, reasons=reasons, campaign=campaign)
+
+
+async def check_national(ctx: Ctx, national: National) -> EligibilityResult:
+    """Evaluate and count one eligibility check for the daily report."""
+    result = await evaluate(ctx, national)
+    record(ctx.session, "eligibility_check", national.id, ctx.now)
+    return result
+
+
+def _params(ctx: Ctx, campaign: Campaign | None) -> dict[str, str]:
+    if campaign is None:
+        return {}
+    rounds = "، ".join(digits(ctx, r) for r in campaign.eligible_rounds)
+    if ctx.lang == "en":
+        rounds = ", ".join(str(r) for r in campaign.eligible_rounds)
+    return {
+        "title": campaign.title, "start": day(ctx, campaign.starts_on),
+        "end": day(ctx, campaign.ends_on), "rounds": rounds,
+        "max_days": digits(ctx, campaign.max_days_expired or 0),
+    }  # fmt: skip
+
+
+def explain(ctx: Ctx, result: EligibilityResult) -> Reply:
+    """Yes or no, each reason in plain words with the next step to take."""
+    p = _params(ctx, result.campaign)
+    if result.eligible:
+        text = "\n".join([ctx.t("eligibility.yes", **p), ctx.t("eligibility.yes_next", **p)])
+        return Reply(text, buttons=[[Button(ctx.t("eligibility.btn_campaign"), "menu:campaigns")]])
+    head = "eligibility.not_yet" if result.reasons == [NOT_YET_OPEN] else "eligibility.no"
+    lines = [ctx.t(head, **p)]
+    for code in result.reasons:
+        lines.append(
+            "• "
+            + ctx.t(f"eligibility.reason.{code}", **p)
+            + " "
+            + ctx.t(f"eligibility.next.{code}", **p)
+        )
+    lines.append(ctx.t("eligibility.no_agents"))
+    buttons = [[Button(ctx.t("eligibility.btn_subs"), "menu:subs")]]
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+async def eligibility_reply(ctx: Ctx) -> Reply:
+    """The linked national's own check (the menu's «eligibility» for a linked chat)."""
+    if ctx.national is None:
+        return Reply(ctx.t("eligibility.ask_card"))
+    return explain(ctx, await check_national(ctx, ctx.national))
+
+
+async def check_unlinked(ctx: Ctx, card_number: str, birth_year: str) -> Reply:
+    """Yes/no and why for a card + birth year, with no personal data; one "not found" for both."""
+    card = normalize_id(card_number or "")
+    year = normalize_digits((birth_year or "").strip())
+    if not card or not (year.isascii() and year.isdigit() and len(year) == 4):
+        return Reply(ctx.t("eligibility.bad_input"))
+    national = await national_by_card(ctx.session, card)
+    found = national is not None and national.birth_year == int(year)
+    record(ctx.session, "eligibility_check", national.id if found and national else None, ctx.now)
+    if not found or national is None:
+        return Reply(ctx.t("eligibility.not_found"))
+    return explain(ctx, await evaluate(ctx, national))

@@ -1,0 +1,161 @@
+"""The daily report, channel-free: figures for a Jalali day and the campaign so far, as text,
+CSV and a PNG chart (Latin labels: matplotlib's fonts do not shape Persian)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.runtime import Runtime
+from handlers.jalali import format_short
+from handlers.staff_auth import require
+from storage import admin
+from storage import report as q
+
+FIXED = (
+    "links", "eligibility_checks", "slips_submitted", "slips_approved", "slips_rejected",
+    "appointments_booked", "appointments_confirmed", "appointments_missed",
+    "complaints_opened", "complaints_answered", "complaints_overdue",
+)  # fmt: skip
+CHARTED = FIXED[:8] + ("complaints_opened", "complaints_answered", "complaints_overdue")
+
+
+@dataclass
+class Period:
+    start: datetime
+    end: datetime
+    figures: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    messages: dict[tuple[str, str], int] = field(default_factory=dict)
+    sms_parts: int = 0
+    sms_cost_rials: int = 0
+
+
+@dataclass
+class DailyReport:
+    day: date
+    campaign: str | None
+    today: Period
+    so_far: Period | None
+
+    def rows(self) -> list[tuple[str, int, int | None]]:
+        """(metric, the day's figure, the campaign's figure so far) in a fixed order."""
+        both = [p for p in (self.today, self.so_far) if p is not None]
+        statuses = sorted({s for p in both for s in p.statuses})
+        channels = sorted({m for p in both for m in p.messages})
+        out: list[tuple[str, int, int | None]] = []
+
+        def add(name: str, get: Callable[[Period], int]) -> None:
+            out.append((name, get(self.today), get(self.so_far) if self.so_far else None))
+
+        for m in FIXED:
+            add(m, lambda p, m=m: p.figures.get(m, 0))
+        for s in statuses:
+            add(f"status:{s}", lambda p, s=s: p.statuses.get(s, 0))
+        for ch in channels:
+            add(f"messages:{ch[0]}:{ch[1]}", lambda p, ch=ch: p.messages.get(ch, 0))
+        add("sms_parts", lambda p: p.sms_parts)
+        add("sms_cost_rials", lambda p: p.sms_cost_rials)
+        return out
+
+
+def day_bounds(day: date, rt: Runtime) -> tuple[datetime, datetime]:
+    tz = rt.settings.tz
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+
+async def _period(rt: Runtime, session: AsyncSession, start: datetime, end: datetime) -> Period:
+    p = Period(start, end)
+    p.figures |= await q.activity_counts(session, start, end)
+    p.figures |= await q.slip_counts(session, start, end)
+    p.figures |= await q.appointment_counts(session, start, end)
+    p.figures |= await q.complaint_counts(session, start, end)
+    p.statuses = await q.statuses_reached(session, start, end)
+    p.messages = await q.messages(session, start, end)
+    p.sms_parts = await q.sms_parts(session, start, end)
+    p.sms_cost_rials = p.sms_parts * rt.settings.sms_cost_rials
+    return p
+
+
+async def daily_report(
+    rt: Runtime, session: AsyncSession, actor: str, day: date | None = None
+) -> DailyReport:
+    """The figures for `day` (default: today in Tehran) and for its campaign up to that day."""
+    await require(session, actor, "report")
+    day = day or rt.clock().astimezone(rt.settings.tz).date()
+    start, end = day_bounds(day, rt)
+    campaign = await q.campaign_on(session, day)
+    so_far = None
+    if campaign is not None:
+        so_far = await _period(rt, session, day_bounds(campaign.starts_on, rt)[0], end)
+    report = DailyReport(day, campaign.code if campaign else None,
+                         await _period(rt, session, start, end), so_far)  # fmt: skip
+    await admin.audit(session, actor, "report.daily", format_short(day))
+    return report
+
+
+def to_csv(report: DailyReport) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["metric", f"day {format_short(report.day)}", f"campaign {report.campaign}"])
+    for name, day, so_far in report.rows():
+        writer.writerow([name, day, "" if so_far is None else so_far])
+    return buf.getvalue()
+
+
+def _label(rt: Runtime, lang: str, name: str) -> str:
+    kind, _, rest = name.partition(":")
+    if kind == "status":
+        return rt.t(lang, "staff.report.status", label=rt.t(lang, f"staff.label.{rest}"))
+    if kind == "messages":
+        channel, _, state = rest.partition(":")
+        return rt.t(lang, "staff.report.messages", channel=channel, state=state)
+    return rt.t(lang, f"staff.report.{name}")
+
+
+def to_text(rt: Runtime, report: DailyReport, lang: str = "fa") -> str:
+    """One line per figure: the day's number, then the campaign's so far."""
+    head = rt.t(lang, "staff.report.title", day=format_short(report.day),
+                campaign=report.campaign or "-")  # fmt: skip
+    lines = [head]
+    for name, day, so_far in report.rows():
+        total = "" if so_far is None else f" / {so_far:,}"
+        lines.append(f"{_label(rt, lang, name)}: {day:,}{total}")
+    return "\n".join(lines)
+
+
+def _draw(report: DailyReport) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 5.5), dpi=100)
+    periods = [("Day " + format_short(report.day), report.today)]
+    if report.so_far is not None:
+        periods.append((f"Campaign {report.campaign} so far", report.so_far))
+    for i, (title, period) in enumerate(periods):
+        ax = fig.add_subplot(1, len(periods), i + 1)
+        names = [m.replace("_", " ") for m in CHARTED]
+        ax.barh(names, [period.figures.get(m, 0) for m in CHARTED], color="#2a7ab0")
+        ax.invert_yaxis()
+        ax.set_title(title, fontsize=10)
+        if i:
+            ax.set_yticklabels([])
+    fig.suptitle(f"Amayesh daily report {format_short(report.day)}")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+async def chart_png(report: DailyReport) -> bytes:
+    """The chart as PNG bytes, drawn in a thread (matplotlib is synchronous and slow)."""
+    return await asyncio.to_thread(_draw, report)

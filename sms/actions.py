@@ -1,0 +1,107 @@
+"""What each SMS keyword does: thin adapters from a parsed command to the channel-free features.
+
+The one rule added here is SMS-specific: anyone can text any card number, so personal data is
+only given when the sender's mobile is the registry mobile of that person or of their household
+head. Otherwise the answer is a polite refusal that does not even say whether the card exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from handlers import appointments, complaints, eligibility, receipts, status, subscriptions
+from handlers.base import Ctx, Reply
+from sms.segments import fit_sms
+from storage import sms as store
+from storage.models import National
+
+Args = tuple[str, ...]
+Action = Callable[[Ctx, Args], Awaitable[Reply]]
+
+
+def sms_text(reply: Reply) -> str:
+    """The reply as one SMS: the feature's short text when it wrote one, at most 900 chars."""
+    text = (reply.sms_text or reply.text).strip()
+    return fit_sms(text)
+
+
+async def _person(ctx: Ctx, card: str) -> tuple[National, Ctx] | None:
+    """The card's holder and a Ctx seen as the sender (them or their head), if allowed."""
+    person = await store.national_by_card(ctx.session, card)
+    if person is None:
+        return None
+    seer = await store.viewer(ctx.session, person, ctx.address)
+    return None if seer is None else (person, replace(ctx, national=seer))
+
+
+def _say(key: str) -> Action:
+    async def reply(ctx: Ctx, args: Args) -> Reply:
+        return Reply(ctx.t(key))
+
+    return reply
+
+
+async def _usage(ctx: Ctx, args: Args) -> Reply:
+    return Reply(ctx.t(f"sms.usage.{args[0].lower()}"))
+
+
+async def _status(ctx: Ctx, args: Args) -> Reply:
+    if not args:
+        if ctx.national is None:
+            return Reply(ctx.t("sms.need_card"))
+        return await status.status_reply(ctx)
+    found = await _person(ctx, args[0])
+    if found is None:
+        return Reply(ctx.t("sms.not_yours"))
+    person, as_seer = found
+    return await status.status_reply(as_seer, national=person)
+
+
+async def _elig(ctx: Ctx, args: Args) -> Reply:
+    if await _person(ctx, args[0]) is None:
+        return Reply(ctx.t("sms.not_yours"))
+    return await eligibility.check_unlinked(ctx, args[0], args[1])
+
+
+async def _appt(ctx: Ctx, args: Args) -> Reply:
+    if ctx.national is None:
+        return Reply(ctx.t("sms.not_linked"))
+    return await appointments.upcoming(ctx)
+
+
+async def _receipt(ctx: Ctx, args: Args) -> Reply:
+    if ctx.national is None:
+        return Reply(ctx.t("sms.not_linked"))
+    return await receipts.submit_receipt(ctx, tracking=args[0], amount=args[1], file=None)
+
+
+async def _complaint(ctx: Ctx, args: Args) -> Reply:
+    return await complaints.file_complaint(ctx, args[0])
+
+
+async def _join(ctx: Ctx, args: Args) -> Reply:
+    return await subscriptions.subscribe(ctx, args[0] if args else None)
+
+
+async def _stop(ctx: Ctx, args: Args) -> Reply:
+    return await subscriptions.unsubscribe(ctx)
+
+
+async def _start(ctx: Ctx, args: Args) -> Reply:
+    return await subscriptions.subscribe(ctx, None)
+
+
+ACTIONS: dict[str, Action] = {
+    "HELP": _say("sms.help"),
+    "UNKNOWN": _say("sms.unknown"),
+    "USAGE": _usage,
+    "STATUS": _status,
+    "ELIG": _elig,
+    "APPT": _appt,
+    "RECEIPT": _receipt,
+    "COMPLAINT": _complaint,
+    "JOIN": _join,
+    "STOP": _stop,
+    "START": _start,
+}

@@ -1,0 +1,89 @@
+"""Conversation state per (channel, chat): loaded and locked per update, saved with a version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Conversation, National, Outbox, utcnow
+from storage.outbox import insert_for
+
+
+class StaleConversation(Exception):
+    """Another update saved this conversation first; the caller retries."""
+
+
+async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversation:
+    """The chat's conversation row, created on first contact; locked on PostgreSQL."""
+    query = select(Conversation).where(
+        Conversation.channel == channel, Conversation.chat_id == chat_id
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    conv = await session.scalar(query)
+    if conv is not None:
+        return conv
+    stmt = insert_for(session)(Conversation).values(
+        channel=channel, chat_id=chat_id, step="start", data={}, version=0, updated_at=utcnow()
+    )
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "chat_id"]))
+    conv = await session.scalar(query.execution_options(populate_existing=True))
+    assert conv is not None
+    return conv
+
+
+async def save(
+    session: AsyncSession,
+    conv: Conversation,
+    *,
+    step: str,
+    data: dict[str, Any],
+    lang: str | None,
+    national_id: int | None,
+) -> None:
+    """Write the new state only if nobody else did since we read it (optimistic version)."""
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conv.id, Conversation.version == conv.version)
+        .values(
+            step=step,
+            data=data,
+            lang=lang,
+            national_id=national_id,
+            version=conv.version + 1,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleConversation(f"conversation {conv.id} changed under us")
+
+
+async def already_answered(session: AsyncSession, key: str) -> bool:
+    """True when the first reply of this update was queued before (a redelivered update)."""
+    return await session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None
+
+
+async def national(session: AsyncSession, national_id: int | None) -> National | None:
+    return await session.get(National, national_id) if national_id else None
+
+
+async def lang_of(session: AsyncSession, channel: str, chat_id: str) -> str | None:
+    return await session.scalar(
+        select(Conversation.lang).where(
+            Conversation.channel == channel, Conversation.chat_id == chat_id
+        )
+    )
+
+
+async def otp_sent_since(session: AsyncSession, since: datetime) -> list[tuple[str, str]]:
+    """(mobile, text) of one-time codes queued since `since` (the shell shows them in demos)."""
+    rows = await session.execute(
+        select(Outbox.address, Outbox.text)
+        .where(Outbox.kind == "otp", Outbox.created_at >= since)
+        .order_by(Outbox.id)
+    )
+    return [(r[0], r[1]) for r in rows]

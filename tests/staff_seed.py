@@ -1,0 +1,37 @@
+"""Seeds the staff tests share: the demo registry, staff of every role, a clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from handlers.demo import load_demo
+from storage import admin
+from storage.models import AuditLog, Outbox
+
+ADMIN, REVIEWER, BROADCASTER, STRANGER = 7001, 7002, 7003, 7999
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 1405/09/02 11:30 in Tehran, a Monday
+
+
+async def seed(rt: Runtime, now: datetime = NOW) -> None:
+    """Demo data (card 100200300 awaiting payment) and one staff member per role."""
+    rt.clock = lambda: now
+    async with rt.db.session() as s:
+        await load_demo(s, now.astimezone(rt.settings.tz).date(), now)
+        for tid, role in ((ADMIN, "admin"), (REVIEWER, "reviewer"), (BROADCASTER, "broadcaster")):
+            await admin.add_staff(s, "test", tid, role, f"{role} one")
+
+
+async def outbox(rt: Runtime) -> list[Outbox]:
+    async with rt.db.session() as s:
+        return list((await s.scalars(select(Outbox).order_by(Outbox.id))).all())
+
+
+async def audits(rt: Runtime, action: str | None = None) -> list[AuditLog]:
+    async with rt.db.session() as s:
+        stmt = select(AuditLog).order_by(AuditLog.id)
+        if action:
+            stmt = stmt.where(AuditLog.action == action)
+        return list((await s.scalars(stmt)).all())
