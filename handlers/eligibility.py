@@ -89,9 +89,8 @@ async def check_national(ctx: Ctx, national: National) -> EligibilityResult:
 def _params(ctx: Ctx, campaign: Campaign | None) -> dict[str, str]:
     if campaign is None:
         return {}
-    rounds = "، ".join(digits(ctx, r) for r in campaign.eligible_rounds)
-    if ctx.lang == "en":
-        rounds = ", ".join(str(r) for r in campaign.eligible_rounds)
+    sep = ", " if ctx.lang == "en" else "، "
+    rounds = sep.join(digits(ctx, r) for r in campaign.eligible_rounds)
     return {
         "title": campaign.title, "start": day(ctx, campaign.starts_on),
         "end": day(ctx, campaign.ends_on), "rounds": rounds,
@@ -108,12 +107,8 @@ def explain(ctx: Ctx, result: EligibilityResult) -> Reply:
     head = "eligibility.not_yet" if result.reasons == [NOT_YET_OPEN] else "eligibility.no"
     lines = [ctx.t(head, **p)]
     for code in result.reasons:
-        lines.append(
-            "• "
-            + ctx.t(f"eligibility.reason.{code}", **p)
-            + " "
-            + ctx.t(f"eligibility.next.{code}", **p)
-        )
+        why, step = ctx.t(f"eligibility.reason.{code}", **p), ctx.t(f"eligibility.next.{code}", **p)
+        lines.append(f"• {why} {step}")
     lines.append(ctx.t("eligibility.no_agents"))
     buttons = [[Button(ctx.t("eligibility.btn_subs"), "menu:subs")]]
     return Reply("\n".join(lines), buttons=buttons)
@@ -133,8 +128,9 @@ async def check_unlinked(ctx: Ctx, card_number: str, birth_year: str) -> Reply:
     if not card or not (year.isascii() and year.isdigit() and len(year) == 4):
         return Reply(ctx.t("eligibility.bad_input"))
     national = await national_by_card(ctx.session, card)
-    found = national is not None and national.birth_year == int(year)
-    record(ctx.session, "eligibility_check", national.id if found and national else None, ctx.now)
-    if not found or national is None:
+    if national is not None and national.birth_year != int(year):
+        national = None  # a wrong pair looks exactly like an unknown card
+    record(ctx.session, "eligibility_check", national.id if national else None, ctx.now)
+    if national is None:
         return Reply(ctx.t("eligibility.not_found"))
     return explain(ctx, await evaluate(ctx, national))

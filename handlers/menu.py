@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import moment
-from storage.menu import next_outage
+from storage.outages import active_or_upcoming
 
 ITEMS = (
     ("campaigns", "menu:campaigns"),
@@ -21,7 +21,7 @@ ITEMS = (
 
 async def outage_notice(ctx: Ctx) -> str | None:
     """One line about a pause now or ahead (the SLA asks for 72 hours' notice)."""
-    outage = await next_outage(ctx.session, ctx.now)
+    outage = await active_or_upcoming(ctx.session, ctx.now)
     if outage is None:
         return None
     key = "menu.outage_now" if outage.starts_at <= ctx.now else "menu.outage_planned"

@@ -37,7 +37,9 @@ async def subscribe(ctx: Ctx, province: str | None) -> Reply:
         known = await provinces_in_campaigns(ctx.session, ctx.today)
         name = match_province(province, known)
         if name is None:
-            return Reply(ctx.t("subscriptions.unknown_province"), buttons=await _buttons(ctx, None))
+            current = await store.get(ctx.session, ctx.channel, ctx.address)
+            buttons = await _buttons(ctx, current)
+            return Reply(ctx.t("subscriptions.unknown_province"), buttons=buttons)
         provinces = [name]
     row = await _row(ctx)
     store.choose(row, subscribed=True, provinces=provinces)

@@ -25,7 +25,7 @@ async def upcoming_for(
         .where(Appointment.starts_at >= since, Appointment.state.in_(SHOWN))
         .order_by(Appointment.starts_at, Appointment.id)
     )
-    return [(a, c) for a, c in rows.tuples()]
+    return [(a, c) for a, c in rows]
 
 
 async def appointment_for_update(session: AsyncSession, appointment_id: int) -> Appointment | None:

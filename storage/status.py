@@ -21,7 +21,7 @@ async def cases_of(
         .order_by(Campaign.starts_on.desc(), Application.id.desc())
         .limit(limit)
     )
-    return list(rows.tuples())
+    return [(a, c) for a, c in rows]
 
 
 async def history(session: AsyncSession, application_id: int) -> Sequence[StatusEvent]:
