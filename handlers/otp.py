@@ -18,9 +18,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
-from handlers.base import Ctx, Reply
-from handlers.fmt import digits
-from sms.text import mask_mobile, normalize_mobile, normalize_text
+from sms.text import normalize_mobile, normalize_text
 from storage import otp as store
 from storage.outbox import enqueue
 
@@ -126,22 +124,3 @@ async def verify_code(rt: Runtime, session: AsyncSession, mobile: str, code: str
         return VerifyOutcome("ok", national_id=row.national_id)
     left = MAX_TRIES - store.count_attempt(row)
     return VerifyOutcome("locked") if left <= 0 else VerifyOutcome("wrong", tries_left=left)
-
-
-# --- for the dialogues: the same two steps as replies in the user's language -------------------
-async def send_code_reply(ctx: Ctx, mobile: str, national_id: int | None) -> Reply:
-    """Queue a code to `mobile` and say where it went (masked) or how long to wait."""
-    outcome = await request_code(ctx.rt, ctx.session, mobile, national_id)
-    if not outcome.sent:
-        minutes = max(1, -(-int(outcome.retry_in.total_seconds()) // 60))
-        return Reply(ctx.t("otp.too_many", minutes=digits(ctx, minutes)))
-    return Reply(ctx.t("otp.sent", mobile=mask_mobile(mobile)))
-
-
-async def check_code_reply(ctx: Ctx, mobile: str, code: str) -> tuple[VerifyOutcome, Reply | None]:
-    """Verify a typed code; the Reply is None on success (the caller says what comes next)."""
-    outcome = await verify_code(ctx.rt, ctx.session, mobile, code)
-    if outcome.ok:
-        return outcome, None
-    params = {"tries": digits(ctx, outcome.tries_left)} if outcome.status == "wrong" else {}
-    return outcome, Reply(ctx.t(f"otp.{outcome.status}", **params))

@@ -113,7 +113,7 @@ async def route(
     Returns the reply's text (None for a repeat or an unusable sender). `dry_run` rolls
     everything back: the CLI uses it to try keywords without sending anything.
     """
-    text = _clean(text, 10_000)
+    text, message_id = _clean(text, 10_000), _clean(message_id, 64)
     try:
         mobile: str | None = normalize_mobile(sender_mobile)
     except InvalidMobile:
@@ -121,7 +121,7 @@ async def route(
         log.info("inbound SMS from an unusable number %s", mask_mobile(sender_mobile))
     async with rt.db.sessions() as session, session.begin() as tx:
         fresh = await store.record_inbound(
-            session, message_id=_clean(message_id, 64), sender=mobile or _clean(sender_mobile, 20),
+            session, message_id=message_id, sender=mobile or _clean(sender_mobile, 20),
             line=_clean(line, 20), text=text, at=rt.clock(),
         )  # fmt: skip
         answer = await _reply(rt, session, mobile, text, message_id) if fresh and mobile else None

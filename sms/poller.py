@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.runtime import Runtime
@@ -30,6 +30,7 @@ RECEIVE_INTERVAL = 10.0  # seconds between polls of an empty line
 RECEIVE_BATCH = 100  # Kavenegar's page size: a full page means more are waiting
 MAX_BACKOFF = 300.0
 REPORT_WINDOW = timedelta(hours=48)  # Kavenegar keeps delivery status this long
+REPORT_PERIOD = timedelta(minutes=2)  # reports trickle in; asking every scheduler tick is waste
 ProviderErrors = (KavenegarError, KavenegarTransportError)
 
 
@@ -61,7 +62,7 @@ async def run_receive_poller(
         return
     backlog: list[Mapping[str, Any]] = []
     delay = interval
-    while not stop.is_set():
+    while True:  # at least one round, so `amayesh sms receive` and tests can run it once
         try:
             fetched = await rt.sms.receive(line, isread=False)
             delay = 0.0 if len(fetched) >= RECEIVE_BATCH else interval
@@ -71,6 +72,8 @@ async def run_receive_poller(
         backlog = await route_fetched(rt, backlog + fetched)
         if backlog:
             delay = max(delay, interval)
+        if stop.is_set():
+            return
         await _sleep(stop, delay)
 
 
@@ -117,3 +120,20 @@ async def poll_delivery_reports(rt: Runtime) -> int:
             break  # the next scheduled poll asks again
         changed += await apply_reports(rt, entries)
     return changed
+
+
+def delivery_report_hook(
+    period: timedelta = REPORT_PERIOD,
+) -> Callable[[Runtime], Awaitable[int]]:
+    """A scheduler hook that polls delivery reports at most once per `period`."""
+    last: datetime | None = None
+
+    async def sms_delivery_reports(rt: Runtime) -> int:
+        nonlocal last
+        now = rt.clock()
+        if last is not None and now - last < period:
+            return 0
+        last = now
+        return await poll_delivery_reports(rt)
+
+    return sms_delivery_reports

@@ -117,6 +117,22 @@ async def test_status_in_every_digit_set(demo: Runtime, digits: str) -> None:
     assert reply == (await say(demo, ALI, "STATUS 100200300".translate(DIGIT_SETS[digits])))
 
 
+ROUTED = [
+    "راهنما", "HELP", "وضعیت 100200300", "STATUS 100200300", "شرایط 100200300 1360",
+    "ELIG 100200300 1360", "نوبت", "APPT", "فیش 456789 300000", "RECEIPT 456789 300000",
+    "شکایت دفتر 50000 گرفت", "COMPLAINT office took 50000", "عضویت", "JOIN", "لغو", "STOP",
+    "11", "12", "START",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("digits", "text"), list(itertools.product(DIGIT_SETS, ROUTED)))
+async def test_every_keyword_reaches_its_feature(demo: Runtime, digits: str, text: str) -> None:
+    reply = await say(demo, ALI, text.translate(DIGIT_SETS[digits]))
+    failures = {demo.t("prs", k) for k in ("sms.error", "sms.unknown", "sms.not_yours")}
+    assert reply not in failures
+    assert demo.t("prs", "common.link_first") not in reply
+
+
 async def test_help_and_unknown_are_never_silence(demo: Runtime) -> None:
     assert await say(demo, ZAHRA, "راهنما") == demo.t("fa", "sms.help")
     assert await say(demo, ZAHRA, "HELP") == demo.t("fa", "sms.help")
