@@ -17,9 +17,11 @@ from telegram.request import HTTPXRequest
 from bot import delivery
 from bot.flood import ChatOrderedProcessor, FloodGuard
 from bot.runtime import Runtime
+from bot.telegram_staff import register_staff_handlers
 from handlers import dialog
 from handlers.convo import Event, SlipFile
 from handlers.receipts import MAX_BYTES
+from storage.delivery import Job
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -49,8 +51,10 @@ class TelegramAdapter:
                 await delivery.send_now(self.rt, context.bot, ids)
             return
         event = await to_event(update)
-        _, ids = await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER)
-        await delivery.send_now(self.rt, context.bot, ids)
+        jobs: list[Job] = []
+        await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER, jobs=jobs)
+        if jobs:  # the rows are leased to this process: send them now (send_now, minus a read)
+            await delivery.delivery_for(self.rt, context.bot).deliver(jobs)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log without the token, and give the user a hint rather than silence."""
@@ -134,5 +138,7 @@ def build_application(rt: Runtime, *, webhook: bool = False) -> Application:
     adapter = TelegramAdapter(rt)
     app.bot_data["adapter"] = adapter
     app.add_handler(TypeHandler(Update, adapter.on_update))
+    # Staff commands run first (group -1); anyone who is not staff falls through to the dialog.
+    register_staff_handlers(app, rt)
     app.add_error_handler(adapter.on_error)
     return app

@@ -55,11 +55,11 @@ class State:
 Step = Callable[[Ctx, State, Event], Awaitable[list[Reply]]]
 
 
-def menu_reply(ctx: Ctx, text: str | None = None) -> Reply:
+async def menu_reply(ctx: Ctx, text: str | None = None) -> Reply:
     """The main menu; unlinked users also get a "link my card" button."""
     from handlers.menu import main_menu  # the feature helper's module, imported late
 
-    reply = main_menu(ctx)
+    reply = await main_menu(ctx)
     if text:
         reply = Reply(text=f"{text}\n\n{reply.text}", buttons=reply.buttons)
     if ctx.national is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -21,6 +22,7 @@ from sms.text import fold_keyword, normalize_text
 from storage import conversations as store
 from storage import delivery as delivery_store
 from storage.db import Database
+from storage.delivery import Job
 from storage.outbox import enqueue
 
 STEPS: dict[str, Step] = {
@@ -33,6 +35,7 @@ STEPS: dict[str, Step] = {
 }
 CANCEL_WORDS = {"لغو", "انصراف", "cancel", "بازگشت", "منو", "menu"}
 LANGS = ("fa", "prs", "ps", "en", "ar")
+LAST_UPDATE = "keep_update_id"
 _sqlite_locks: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -44,9 +47,19 @@ def _lock(db: Database) -> asyncio.Lock | None:
 
 
 async def handle(
-    rt: Runtime, channel: str, chat_id: str, event: Event, *, owner: str
+    rt: Runtime,
+    channel: str,
+    chat_id: str,
+    event: Event,
+    *,
+    owner: str,
+    jobs: list[Job] | None = None,
 ) -> tuple[list[Reply], list[int]]:
-    """Run one event through the conversation; returns the replies and their outbox ids."""
+    """Run one event through the conversation; returns the replies and their outbox ids.
+
+    With `jobs`, the rows are also handed back ready to send (Delivery.deliver), which spares
+    the sender reading back what was just written.
+    """
     base = f"reply:{channel}:{chat_id}:{event.update_id if event.update_id else uuid4().hex}"
     if event.kind in ("text", "photo", "document"):
         event.text = normalize_text(event.text)
@@ -54,9 +67,9 @@ async def handle(
     for attempt in range(3):
         try:
             if lock is None:
-                return await _once(rt, channel, chat_id, event, owner, base)
+                return await _once(rt, channel, chat_id, event, owner, base, jobs)
             async with lock:
-                return await _once(rt, channel, chat_id, event, owner, base)
+                return await _once(rt, channel, chat_id, event, owner, base, jobs)
         except store.StaleConversation:
             if attempt == 2:
                 raise
@@ -64,38 +77,66 @@ async def handle(
 
 
 async def _once(
-    rt: Runtime, channel: str, chat_id: str, event: Event, owner: str, base: str
+    rt: Runtime,
+    channel: str,
+    chat_id: str,
+    event: Event,
+    owner: str,
+    base: str,
+    jobs: list[Job] | None,
 ) -> tuple[list[Reply], list[int]]:
     async with rt.db.session() as s:
-        if event.update_id and await store.already_answered(s, f"{base}:0"):
-            return [], []  # a redelivered update: answered before, do nothing twice
         conv = await store.load(s, channel, chat_id)
-        st = State(conv.step, dict(conv.data or {}), conv.lang, conv.national_id)
+        data = dict(conv.data or {})
+        last = data.pop(LAST_UPDATE, None)
+        if _redelivered(rt, event, last):
+            return [], []
+        st = State(conv.step, data, conv.lang, conv.national_id)
         national = await store.national(s, st.national_id)
         ctx = Ctx(rt, s, channel, chat_id, st.lang or rt.settings.default_language, national)
         if national is not None and channel == "telegram":
             await delivery_store.mark_reachable(s, channel, chat_id)
         replies = await dispatch(ctx, st, event)
+        st.data[LAST_UPDATE] = (
+            [event.update_id, rt.clock().isoformat()] if event.update_id else last
+        )
         await store.save(
             s, conv, step=st.step, data=st.data, lang=st.lang, national_id=st.national_id
         )
-        ids = await _queue(s, ctx, replies, base, owner)
-    return replies, ids
+        queued = await _queue(s, ctx, replies, base, owner)
+    if jobs is not None:
+        jobs.extend(queued)
+    return replies, [job.id for job in queued]
+
+
+def _redelivered(rt: Runtime, event: Event, last: list[Any] | None) -> bool:
+    """Update ids grow and one chat's updates are handled in order, so an id not above the last
+    one is Telegram sending again an update we answered. Telegram restarts ids at random after
+    a week without updates: an old `last` never counts."""
+    if not event.update_id or not last:
+        return False
+    recent = rt.clock() - datetime.fromisoformat(last[1]) < timedelta(days=1)
+    return recent and event.update_id <= int(last[0])
 
 
 async def _queue(
     s: AsyncSession, ctx: Ctx, replies: list[Reply], base: str, owner: str
-) -> list[int]:
-    ids = []
+) -> list[Job]:
+    jobs = []
+    nid = ctx.national.id if ctx.national else None
     for i, reply in enumerate(replies):
+        extra = payload(reply)
         row = await enqueue(
             s, key=f"{base}:{i}", kind="reply", channel=ctx.channel, address=ctx.address,
-            text=reply.text, lang=ctx.lang, national_id=ctx.national.id if ctx.national else None,
-            payload=payload(reply), urgent=True, claim_for=owner,
+            text=reply.text, lang=ctx.lang, national_id=nid, payload=extra, urgent=True,
+            claim_for=owner,
         )  # fmt: skip
         if row is not None:
-            ids.append(row)
-    return ids
+            jobs.append(
+                Job(row, f"{base}:{i}", "reply", ctx.channel, ctx.address, ctx.lang, reply.text,
+                    None, extra, nid, True, None, 0, None, False)
+            )  # fmt: skip
+    return jobs
 
 
 def payload(reply: Reply) -> dict[str, Any]:
@@ -124,7 +165,7 @@ async def dispatch(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
         return await step(ctx, st, ev)
     if ev.kind in ("photo", "document") and ev.file is not None:
         return await slip.begin(ctx, st, ev)  # a slip sent straight from the menu
-    return [menu_reply(ctx, ctx.t("common.hint"))]
+    return [await menu_reply(ctx, ctx.t("common.hint"))]
 
 
 async def on_command(ctx: Ctx, st: State, name: str) -> list[Reply]:
@@ -132,14 +173,14 @@ async def on_command(ctx: Ctx, st: State, name: str) -> list[Reply]:
     if name == "language":
         return [flows.language_menu(ctx)]
     if name == "help":
-        return [menu_reply(ctx, ctx.t("common.help"))]
+        return [await menu_reply(ctx, ctx.t("common.help"))]
     if name not in ("start", "menu", "cancel"):
-        return hint(ctx, st) if st.step in STEPS else [menu_reply(ctx, ctx.t("common.hint"))]
+        return hint(ctx, st) if st.step in STEPS else [await menu_reply(ctx, ctx.t("common.hint"))]
     await slip.cancel(ctx, st)
     st.go("menu")
     if name == "start":
         return [welcome(ctx)]
-    return [menu_reply(ctx, ctx.t("common.cancelled") if name == "cancel" else None)]
+    return [await menu_reply(ctx, ctx.t("common.cancelled") if name == "cancel" else None)]
 
 
 def welcome(ctx: Ctx) -> Reply:
@@ -155,7 +196,7 @@ async def on_button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
     """Buttons that mean the same at every step; None lets the step handle it."""
     if data.startswith("lang:") and data[5:] in LANGS:
         st.lang = ctx.lang = data[5:]
-        return [menu_reply(ctx, ctx.t("dialog.language_set"))]
+        return [await menu_reply(ctx, ctx.t("dialog.language_set"))]
     if data == "menu:home":
         return await on_command(ctx, st, "cancel")
     if data.startswith("menu:"):

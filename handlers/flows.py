@@ -44,7 +44,7 @@ async def on_menu(ctx: Ctx, st: State, data: str) -> list[Reply]:
         return [await subs.subscription_menu(ctx)]
     if data == "menu:lang":
         return [language_menu(ctx)]
-    return [menu_reply(ctx)]
+    return [await menu_reply(ctx)]
 
 
 def language_menu(ctx: Ctx) -> Reply:
@@ -96,7 +96,7 @@ async def _member_status(ctx: Ctx, member_id: int) -> list[Reply]:
     if ctx.national is None:
         return link_first(ctx)
     if member_id not in await household.visible_ids(ctx.session, ctx.national):
-        return [menu_reply(ctx, ctx.t("dialog.not_yours"))]
+        return [await menu_reply(ctx, ctx.t("dialog.not_yours"))]
     return [await status.member_status(ctx, member_id)]
 
 
@@ -150,17 +150,17 @@ async def _file_complaint(ctx: Ctx, st: State, text: str, ev: Event | None) -> l
         data = ev.file.data or b""
         await asyncio.to_thread(receipts.write_file, ctx.rt.settings.files_dir, path, data)
     st.go("menu")
-    return [await complaints.file_complaint(ctx, text, path), menu_reply(ctx)]
+    return [await complaints.file_complaint(ctx, text, path), await menu_reply(ctx)]
 
 
 async def on_complaint_code(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
     from handlers import complaints
 
-    code = normalize_id(ev.text) if ev.kind == "text" else ""
+    code = ev.text.strip() if ev.kind == "text" else ""
     if not code:
         return [ask(ctx, "dialog.complaint_code")]
     st.go("menu")
-    return [await complaints.lookup_complaint(ctx, code), menu_reply(ctx)]
+    return [await complaints.lookup_complaint(ctx, code), await menu_reply(ctx)]
 
 
 STEPS = {

@@ -28,9 +28,9 @@ def _blocked_until(ctx: Ctx, st: State) -> datetime | None:
 async def start(ctx: Ctx, st: State) -> list[Reply]:
     """Ask for the card number (or say why not)."""
     if ctx.national is not None:
-        return [menu_reply(ctx, ctx.t("linking.already", name=ctx.national.full_name))]
+        return [await menu_reply(ctx, ctx.t("linking.already", name=ctx.national.full_name))]
     if _blocked_until(ctx, st):
-        return [menu_reply(ctx, ctx.t("linking.cool_down"))]
+        return [await menu_reply(ctx, ctx.t("linking.cool_down"))]
     st.go("link_card")
     return [ask(ctx, "linking.ask_card")]
 
@@ -55,12 +55,12 @@ async def on_year(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
         return [ask(ctx, "linking.bad_year")]
     national = await find_national(ctx.session, st.data.get("card", ""), year)
     if national is None:
-        return _failed(ctx, st)
+        return await _failed(ctx, st)
     st.go("link_prove", pending=national.id)
-    return prove_prompt(ctx, national)
+    return await prove_prompt(ctx, national)
 
 
-def _failed(ctx: Ctx, st: State) -> list[Reply]:
+async def _failed(ctx: Ctx, st: State) -> list[Reply]:
     """Wrong card or year: never say which; after MAX_TRIES a cool-down."""
     fails = int(st.data.get("keep_link_fails", 0)) + 1
     st.go("menu")
@@ -68,21 +68,22 @@ def _failed(ctx: Ctx, st: State) -> list[Reply]:
     if fails >= MAX_TRIES:
         st.data["keep_link_fails"] = 0
         st.data["keep_link_until"] = (ctx.now + COOL_DOWN).isoformat()
-        return [menu_reply(ctx, ctx.t("linking.cool_down"))]
+        return [await menu_reply(ctx, ctx.t("linking.cool_down"))]
     st.go("link_card")
     return [ask(ctx, "linking.not_found")]
 
 
-def prove_prompt(ctx: Ctx, national: National) -> list[Reply]:
+async def prove_prompt(ctx: Ctx, national: National) -> list[Reply]:
     """Share-contact keyboard (bot only) and the SMS-code button."""
     if not national.mobile:
-        return [menu_reply(ctx, ctx.t("linking.no_mobile"))]
+        return [await menu_reply(ctx, ctx.t("linking.no_mobile"))]
     buttons = [[Button(ctx.t("linking.btn_sms_code"), "link:otp")], [cancel_button(ctx)]]
     replies = []
     if ctx.channel == "telegram":
         share = {"request_contact": ctx.t("linking.btn_share")}
         replies.append(Reply(ctx.t("linking.share_contact"), payload=share))
-    replies.append(Reply(ctx.t("linking.or_code"), buttons=buttons))
+    key = "linking.or_code" if replies else "linking.code_only"
+    replies.append(Reply(ctx.t(key), buttons=buttons))
     return replies
 
 
@@ -104,7 +105,10 @@ async def on_contact(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
         phone = ""
     if phone != national.mobile:
         return [
-            Reply(ctx.t("linking.mobile_mismatch"), buttons=prove_prompt(ctx, national)[-1].buttons)
+            Reply(
+                ctx.t("linking.mobile_mismatch"),
+                buttons=(await prove_prompt(ctx, national))[-1].buttons,
+            )
         ]
     return await complete(ctx, st, national)
 
@@ -165,4 +169,4 @@ async def complete(ctx: Ctx, st: State, national: National) -> list[Reply]:
     if len(members) > 1:
         names = "\n".join(f"• {m.full_name}" for m in members)
         text += "\n\n" + ctx.t("linking.household", members=names)
-    return [Reply(text, payload={"remove_keyboard": True}), menu_reply(ctx)]
+    return [Reply(text, payload={"remove_keyboard": True}), await menu_reply(ctx)]

@@ -17,7 +17,7 @@ async def begin(ctx: Ctx, st: State, ev: Event | None = None) -> list[Reply]:
         return link_first(ctx)
     found = await store.payable_application(ctx.session, ctx.national.id)
     if found is None:
-        return [menu_reply(ctx, ctx.t("receipts.no_application"))]
+        return [await menu_reply(ctx, ctx.t("receipts.no_application"))]
     st.go("slip_file", app=found[0].id)
     if ev is not None and ev.file is not None:
         return await on_file(ctx, st, ev)
@@ -53,7 +53,7 @@ async def on_amount(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
     found = await store.payable_application(ctx.session, ctx.national.id)
     if found is None:
         await cancel(ctx, st)
-        return [menu_reply(ctx, ctx.t("receipts.no_application"))]
+        return [await menu_reply(ctx, ctx.t("receipts.no_application"))]
     rials = receipts.parse_amount(ev.text) if ev.kind == "text" else None
     if rials is None:
         return [ask(ctx, "receipts.bad_amount")]
@@ -79,7 +79,7 @@ async def on_confirm(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
         ctx, tracking=st.data["tracking"], amount=str(st.data["amount"]), file=file
     )
     st.go("menu")
-    return [reply, menu_reply(ctx)]
+    return [reply, await menu_reply(ctx)]
 
 
 async def _drop_staged(ctx: Ctx, st: State) -> None:

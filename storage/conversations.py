@@ -62,11 +62,6 @@ async def save(
         raise StaleConversation(f"conversation {conv.id} changed under us")
 
 
-async def already_answered(session: AsyncSession, key: str) -> bool:
-    """True when the first reply of this update was queued before (a redelivered update)."""
-    return await session.scalar(select(Outbox.id).where(Outbox.key == key)) is not None
-
-
 async def national(session: AsyncSession, national_id: int | None) -> National | None:
     return await session.get(National, national_id) if national_id else None
 

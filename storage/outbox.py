@@ -51,11 +51,22 @@ async def enqueue(
     if claim_for is not None:
         values |= dict(state="sending", lease_owner=claim_for,
                        lease_until=utcnow() + timedelta(seconds=lease_seconds))  # fmt: skip
-    stmt = (
-        insert_for(session)(Outbox).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    )
-    result = await session.execute(stmt.returning(Outbox.id))
+    result = await session.execute(_insert_stmt(session.bind.dialect.name), values)
     return result.scalar_one_or_none()
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_stmt(dialect: str) -> Any:
+    """One INSERT per dialect, built once: the values travel as parameters, so every call hits
+    SQLAlchemy's compiled-statement cache instead of rebuilding the statement (hot path)."""
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        ins = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = ins(Outbox).on_conflict_do_nothing(index_elements=["key"]).returning(Outbox.id)
+        _INSERTS[dialect] = stmt
+    return stmt
 
 
 async def route(session: AsyncSession, national_id: int) -> tuple[str, str] | None:

@@ -1,0 +1,60 @@
+"""`amayesh shell`: the same conversation in the terminal, buttons as numbered choices."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from bot.shell import run_shell
+from storage.models import Outbox, Receipt
+from tests.bot_kit import png, seeded_runtime
+
+
+def choice(label: str) -> Callable[[str], str]:
+    """The number shown next to a button label in the latest output."""
+
+    def pick(screen: str) -> str:
+        last = screen.rsplit("> ", 1)[-1]
+        m = re.search(r"(\d+)\) [^\n]*" + re.escape(label), last)
+        assert m, f"no button {label!r} in:\n{last}"
+        return m.group(1)
+
+    return pick
+
+
+def sms_code(screen: str) -> str:
+    return re.findall(r"\[SMS → [^\]]+\][^\d]*(\d{6})", screen)[-1]
+
+
+async def test_shell_links_and_sends_a_slip_with_no_token(settings, tmp_path):
+    rt = await seeded_runtime(settings)  # no token, no SMS gateway, no network
+    slip = tmp_path / "slip.png"
+    slip.write_bytes(png(noise=b"shell"))
+    script: list[str | Callable[[str], str]] = [
+        choice("فارسی/دری"), choice("وصل کردن"), "100200300", "۱۳۶۰", choice("کد پیامکی"),
+        sms_code, choice("زبان"), choice("English"), "/language", choice("فارسی/دری"),
+        choice("ارسال فیش"),
+        f"/file {slip}", "31337", "300000", choice("تأیید"), "/quit", "never read",
+    ]  # fmt: skip
+    screen: list[str] = []
+
+    async def read(prompt: str) -> str:
+        step = script.pop(0)
+        line = step if isinstance(step, str) else step("\n".join(screen))
+        screen.append(prompt + line)
+        return line
+
+    try:
+        assert await run_shell(rt, "term-1", read=read, write=screen.append) == 0
+        text = "\n".join(screen)
+        assert "1) فارسی/دری" in text and "✅" in text
+        assert script == ["never read"]
+        async with rt.db.session() as s:
+            receipt = await s.scalar(select(Receipt))
+            states = set(await s.scalars(select(Outbox.state).where(Outbox.channel == "shell")))
+        assert receipt is not None and receipt.code in text and receipt.bank_tracking == "31337"
+        assert states == {"sent"}
+    finally:
+        await rt.close()
