@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,9 @@ from storage.statuses import parse_status
 STATUS_COLUMNS = ("card_number", "status", "note", "at")
 APPOINTMENT_COLUMNS = ("card_number", "office", "address", "starts_at", "attendees", "purpose")
 MAX_ROWS = 20_000  # a bigger file is a mistake (or the whole registry), not a day's work
+
+
+Importer = Callable[[Runtime, AsyncSession, str, str], Awaitable["ImportResult"]]
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Planned outages: the 72-hour rule, the announcements (at once and a day before), the menu line."""
+"""Planned outages: the 72-hour rule, announcements (at once and a day before), the menu line."""
 
 from __future__ import annotations
 
@@ -35,14 +35,15 @@ async def _announce(
     """A broadcast to everyone now, and one scheduled a day before the start (if still ahead)."""
     ids = []
     sms = _texts(rt, outage, "staff.outage.sms")["fa"]
-    now_b = await broadcasts.create(session, actor, {}, _texts(rt, outage, "staff.outage.notice"),
-                                    sms_text=sms)  # fmt: skip
+    texts = _texts(rt, outage, "staff.outage.notice")
+    now_b = await broadcasts.create(session, actor, {}, texts, sms_text=sms)
     await broadcasts.start(session, now_b, now, rt.settings.default_language)
     ids.append(now_b.id)
     remind_at = outage.starts_at - REMINDER_BEFORE
     if remind_at > now:
-        later = await broadcasts.create(session, actor, {}, _texts(rt, outage, "staff.outage.notice"),
-                                        sms_text=sms, scheduled_at=remind_at)  # fmt: skip
+        later = await broadcasts.create(
+            session, actor, {}, texts, sms_text=sms, scheduled_at=remind_at
+        )
         ids.append(later.id)
     return ids
 
@@ -68,21 +69,13 @@ async def schedule_outage(
     outage = await store.add(session, starts_at=starts_at, ends_at=ends_at, reason=reason,
                              actor=actor, forced=forced, now=now)  # fmt: skip
     ids = await _announce(rt, session, actor, outage, now)
-    after = {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(),
-             "reason": reason, "forced": forced, "notice_hours": hours, "broadcasts": ids}  # fmt: skip
+    after = {
+        "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "reason": reason,
+        "forced": forced, "notice_hours": hours, "broadcasts": ids,
+    }  # fmt: skip
     await admin.audit(session, actor, "outage.schedule", f"outage:{outage.id}", None, after)
     return Outcome(True, "staff.outage.scheduled", {"id": outage.id, "broadcasts": len(ids)})
 
 
 async def active_or_upcoming(session: AsyncSession, now: datetime) -> Outage | None:
     return await store.active_or_upcoming(session, now)
-
-
-async def menu_notice(rt: Runtime, session: AsyncSession, lang: str) -> str | None:
-    """A line for the bot's menu while an outage is planned or under way; None otherwise."""
-    outage = await store.active_or_upcoming(session, rt.clock())
-    if outage is None:
-        return None
-    tz = rt.settings.tz
-    return rt.t(lang, "staff.outage.menu", start=format_datetime(outage.starts_at, tz, lang),
-                end=format_datetime(outage.ends_at, tz, lang), reason=outage.reason)  # fmt: skip

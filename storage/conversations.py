@@ -62,6 +62,15 @@ async def save(
         raise StaleConversation(f"conversation {conv.id} changed under us")
 
 
+async def step_of(session: AsyncSession, channel: str, chat_id: str) -> str | None:
+    """The chat's step without creating or locking its row (None when it has none)."""
+    return await session.scalar(
+        select(Conversation.step).where(
+            Conversation.channel == channel, Conversation.chat_id == chat_id
+        )
+    )
+
+
 async def national(session: AsyncSession, national_id: int | None) -> National | None:
     return await session.get(National, national_id) if national_id else None
 

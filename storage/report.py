@@ -47,9 +47,7 @@ async def slip_counts(session: AsyncSession, start: datetime, end: datetime) -> 
     }
 
 
-async def statuses_reached(
-    session: AsyncSession, start: datetime, end: datetime
-) -> dict[str, int]:
+async def statuses_reached(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
     rows = await session.execute(
         select(StatusEvent.status, func.count())
         .where(_in(StatusEvent.at, start, end))
@@ -77,12 +75,12 @@ async def appointment_counts(
     }  # fmt: skip
 
 
-async def complaint_counts(
-    session: AsyncSession, start: datetime, end: datetime
-) -> dict[str, int]:
+async def complaint_counts(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
     """Opened and answered in the window; overdue = still open past its deadline at `end`."""
     return {
-        "complaints_opened": await _count(session, Complaint, _in(Complaint.created_at, start, end)),
+        "complaints_opened": await _count(
+            session, Complaint, _in(Complaint.created_at, start, end)
+        ),
         "complaints_answered": await _count(
             session, Complaint, _in(Complaint.answered_at, start, end)
         ),

@@ -35,3 +35,20 @@ async def audits(rt: Runtime, action: str | None = None) -> list[AuditLog]:
         if action:
             stmt = stmt.where(AuditLog.action == action)
         return list((await s.scalars(stmt)).all())
+
+
+async def add_slip(rt: Runtime, card: str = "100200300", tracking: str = "TR-1") -> int:
+    """A pending deposit slip on the card's application (the case moves to payment review)."""
+    from handlers.jalali import jalali_year
+    from storage.models import Application, National
+    from storage.receipts import add_receipt
+
+    async with rt.db.session() as s:
+        nid = await s.scalar(select(National.id).where(National.card_number == card))
+        app = await s.scalar(select(Application).where(Application.national_id == nid))
+        flags = ["duplicate_tracking"] if tracking == "DUP" else []
+        now = rt.clock()
+        r = await add_receipt(s, app, tracking=tracking, amount=300_000, file_path="slips/a.png",
+                              sha256=tracking, mime="image/png", size=10, flags=flags,
+                              year=jalali_year(now.date()), now=now)  # fmt: skip
+        return r.id

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from handlers import staff_complaints as desk
 from handlers.jalali import parse_jalali_datetime
-from handlers.workdays import add_working_days
 from handlers.staff_auth import Forbidden, actor_for
+from handlers.workdays import add_working_days
 from storage.models import Complaint, National
 from tests.staff_seed import BROADCASTER, NOW, REVIEWER, audits, outbox, seed
 

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from handlers import outages
+from handlers.base import Ctx
+from handlers.menu import main_menu
 from handlers.staff_auth import Forbidden, actor_for
 from storage.models import Broadcast, Outage
 from tests.staff_seed import ADMIN, NOW, REVIEWER, audits, outbox, seed
@@ -38,23 +40,29 @@ async def test_announced_at_once_and_a_day_before_and_shown_in_the_menu(seeded):
     assert out.ok
     async with rt.db.session() as s:
         bcs = (await s.scalars(select(Broadcast).order_by(Broadcast.id))).all()
-        line = await outages.menu_notice(rt, s, "en")
+        line = (await main_menu(Ctx(rt, s, "telegram", "1", "en"))).text
     assert [b.state for b in bcs] == ["running", "scheduled"]
     assert bcs[1].scheduled_at == start - timedelta(hours=24)
     msgs = await outbox(rt)
     assert len(msgs) == 3 and all("ارتقای سرور" in m.text for m in msgs)  # 3 reachable people
     assert {m.lang for m in msgs} == {"prs", "ps", "fa"}
-    assert line and "ارتقای سرور" in line and "1405/09/06" in line
+    assert "ارتقای سرور" in line and "1405/09/06" in line  # the bot's menu mentions it
     rt.clock = lambda: end + timedelta(minutes=1)
     async with rt.db.session() as s:
-        assert await outages.menu_notice(rt, s, "fa") is None
+        assert await outages.active_or_upcoming(s, rt.clock()) is None
+        assert "ارتقای سرور" not in (await main_menu(Ctx(rt, s, "telegram", "1", "en"))).text
 
 
 async def test_force_is_audited(seeded):
     rt = seeded
     async with rt.db.session() as s:
         out = await outages.schedule_outage(
-            rt, s, actor_for(ADMIN), NOW + timedelta(hours=2), NOW + timedelta(hours=3), "fire",
+            rt,
+            s,
+            actor_for(ADMIN),
+            NOW + timedelta(hours=2),
+            NOW + timedelta(hours=3),
+            "fire",
             force=True,
         )
     assert out.ok

@@ -13,8 +13,14 @@ from handlers import report
 from handlers.jalali import parse_jalali_date
 from handlers.staff_auth import Forbidden, actor_for
 from storage.models import (
-    Activity, Application, Appointment, Complaint, National, Outbox, Receipt, StatusEvent,
-)  # fmt: skip
+    Activity,
+    Application,
+    Appointment,
+    Complaint,
+    Outbox,
+    Receipt,
+    StatusEvent,
+)
 from tests.staff_seed import BROADCASTER, STRANGER, seed
 
 DAY = parse_jalali_date("1405/10/20")  # 2027-01-10
@@ -52,7 +58,9 @@ async def seed_figures(rt) -> None:
                         updated_at=at(-3), state="missed"),
         ])  # fmt: skip
         for code, opened, state, due, answered in (
-            ("C1", 0, "open", 3, None), ("C2", -4, "open", -1, None), ("C3", -2, "answered", 1, 0)
+            ("C1", 0, "open", 3, None),
+            ("C2", -4, "open", -1, None),
+            ("C3", -2, "answered", 1, 0),
         ):
             s.add(Complaint(code=code, channel="sms", address="0915", text="t", state=state,
                             created_at=at(opened), due_at=at(due),
@@ -61,8 +69,19 @@ async def seed_figures(rt) -> None:
             [("sms", "sent", 0, 2), ("telegram", "sent", 0, None), ("sms", "failed", -1, None),
              ("sms", "sent", -1, 3)]
         ):  # fmt: skip
-            s.add(Outbox(key=f"k{i}", kind="notice", channel=channel, address="a", text="t",
-                         state=state, created_at=at(day), sent_at=at(day), sms_parts=parts))
+            s.add(
+                Outbox(
+                    key=f"k{i}",
+                    kind="notice",
+                    channel=channel,
+                    address="a",
+                    text="t",
+                    state=state,
+                    created_at=at(day),
+                    sent_at=at(day),
+                    sms_parts=parts,
+                )
+            )
 
 
 async def test_figures_for_the_day_and_the_campaign(rt):
@@ -95,4 +114,3 @@ async def test_report_needs_staff(rt):
     with pytest.raises(Forbidden):
         async with rt.db.session() as s:
             await report.daily_report(rt, s, actor_for(STRANGER))
-    assert National  # noqa: B018 (imported for the seed's models)

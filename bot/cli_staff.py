@@ -1,0 +1,260 @@
+"""Staff commands: broadcast (preview, confirm, status, cancel), bulk case imports, outages,
+the daily report, campaign announcements, exemptions and identity checks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.cli_admin import cli_actor
+from bot.runtime import Runtime
+from handlers import announce, casework, imports, outages, report
+from handlers import broadcasts as bc
+from handlers import staff_broadcast as sb
+from handlers.jalali import parse_jalali_date, parse_jalali_datetime
+from storage.broadcasts import Progress
+
+Sub = argparse._SubParsersAction
+LANG = "en"  # the terminal speaks English; nationals' notices follow their own language
+FOLLOW_EVERY = 2.0
+
+
+def _group(sub: Sub, name: str, help: str) -> Sub:
+    """The sub-command group of `name`, reusing one another module already registered."""
+    parser = sub.choices.get(name) or sub.add_parser(name, help=help)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return parser.add_subparsers(dest=f"{name}_op", required=True)
+
+
+def register(sub: Sub) -> None:
+    _register_broadcast(sub)
+    imp = _group(sub, "import", "bulk imports")
+    for what, func in (("statuses", cmd_import_statuses), ("appointments", cmd_import_appts)):
+        p = imp.add_parser(what, help=f"{what} from a UTF-8 CSV (validated whole-file first)")
+        p.add_argument("file", type=Path)
+        p.set_defaults(func=func)
+    out = _group(sub, "outage", "planned outages")
+    p = out.add_parser("schedule", help="record and announce a planned outage (72 h ahead)")
+    p.add_argument("--from", dest="start", required=True, help="Jalali: 1405/09/10 22:00")
+    p.add_argument("--to", dest="end", required=True)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--force", action="store_true", help="allow under 72 hours (audited)")
+    p.set_defaults(func=cmd_outage)
+    rep = _group(sub, "report", "reports")
+    p = rep.add_parser("daily", help="the day's and the campaign's figures")
+    p.add_argument("--date", help="Jalali day, default today")
+    p.add_argument("--csv", type=Path, help="also write the CSV here")
+    p.add_argument("--chart", type=Path, help="also write the PNG chart here")
+    p.set_defaults(func=cmd_report)
+    p = _group(sub, "campaign", "campaigns").add_parser("announce", help="announce a campaign")
+    p.add_argument("campaign", help="id or code")
+    p.add_argument("--yes", action="store_true", help="send without asking")
+    p.set_defaults(func=cmd_announce)
+    p = sub.add_parser("exempt", help="mark a fee exemption")
+    p.add_argument("card")
+    p.add_argument("--body", required=True, choices=casework.EXEMPTION_BODIES)
+    p.add_argument("--certificate", required=True)
+    p.set_defaults(func=cmd_exempt)
+    p = sub.add_parser("identity-check", help="mark a national's identity verified")
+    p.add_argument("card")
+    p.set_defaults(func=cmd_identity)
+
+
+def _register_broadcast(sub: Sub) -> None:
+    group = _group(sub, "broadcast", "send a message to a segment of the registry")
+    group.required = False  # `amayesh broadcast --segment …` creates one; sub-commands act on one
+    parser = sub.choices["broadcast"]
+    parser.add_argument("--segment", help='e.g. "province=خراسان جنوبی,language=prs"')
+    parser.add_argument("--text-file", action="append", default=[], metavar="[LANG=]FILE",
+                        help="the text (fa unless LANG= is given); repeat for ps, en…")  # fmt: skip
+    parser.add_argument("--sms-text-file", type=Path, help="a short text for SMS")
+    parser.add_argument("--at", help="Jalali date and time, Tehran: 1405/09/10 09:00")
+    parser.add_argument("--dry-run", action="store_true", help="print the preview only")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.set_defaults(func=cmd_broadcast)
+    if "status" not in group.choices:
+        p = group.add_parser("status", help="progress with a progress bar")
+        p.add_argument("id", type=int)
+        p.add_argument("--follow", action="store_true", help="refresh until it is finished")
+        p.set_defaults(func=cmd_broadcast_status)
+    if "cancel" not in group.choices:
+        p = group.add_parser("cancel", help="cancel a broadcast")
+        p.add_argument("id", type=int)
+        p.set_defaults(func=cmd_broadcast_cancel)
+
+
+async def _read(path: Path) -> str:
+    return await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
+
+
+async def _confirm(question: str, yes: bool) -> bool:
+    """Ask only on a terminal; --yes (or a pipe, a cron job) goes ahead."""
+    if yes or not sys.stdin.isatty():
+        return True
+    answer = await asyncio.to_thread(input, f"{question} [y/N] ")
+    return answer.strip().casefold() in ("y", "yes")
+
+
+async def _texts(items: list[str]) -> dict[str, str]:
+    texts = {}
+    for item in items:
+        lang, sep, name = item.partition("=")
+        if not sep or len(lang) > 3:
+            lang, name = "fa", item
+        texts[lang.strip()] = (await _read(Path(name))).strip()
+    return texts
+
+
+async def cmd_broadcast(rt: Runtime, args: argparse.Namespace) -> int:
+    """Preview, confirm, then queue now or schedule; prints the broadcast's id."""
+    if args.segment is None or not args.text_file:
+        print("amayesh broadcast: --segment and --text-file are required (or a sub-command)")
+        return 2
+    try:
+        texts = await _texts(args.text_file)
+        sms = (await _read(args.sms_text_file)).strip() if args.sms_text_file else None
+    except OSError as exc:
+        print(f"cannot read: {exc}")
+        return 1
+    actor = cli_actor()
+    try:
+        async with rt.db.session() as s:
+            when = bc.parse_when(rt, args.at)
+            est = await sb.estimate(rt, s, actor, args.segment, texts, sms)
+        print(sb.estimate_text(rt, LANG, est, when))
+        if args.dry_run:
+            return 0
+        if not await _confirm("send this broadcast?", args.yes):
+            print("discarded; nothing was sent")
+            return 1
+        async with rt.db.session() as s:
+            b = await bc.create_broadcast(rt, s, actor, args.segment, texts, sms_text=sms,
+                                          when=when)  # fmt: skip
+    except bc.BroadcastError as exc:
+        print(sb.error_text(rt, LANG, exc))
+        return 1
+    print(f"broadcast {b.id}: {b.state}, {b.total} queued")
+    return 0
+
+
+async def _progress(rt: Runtime, bid: int) -> Progress:
+    async with rt.db.session() as s:
+        return await bc.broadcast_progress(rt, s, bid)
+
+
+async def cmd_broadcast_status(rt: Runtime, args: argparse.Namespace) -> int:
+    try:
+        p = await _progress(rt, args.id)
+        print(f"broadcast {args.id}: {sb.progress_bar(p)}", flush=True)
+        while args.follow and not sb.finished(p):
+            await asyncio.sleep(FOLLOW_EVERY)
+            p = await _progress(rt, args.id)
+            print(f"broadcast {args.id}: {sb.progress_bar(p)}", flush=True)
+    except bc.BroadcastError as exc:
+        print(sb.error_text(rt, LANG, exc))
+        return 1
+    return 0
+
+
+async def cmd_broadcast_cancel(rt: Runtime, args: argparse.Namespace) -> int:
+    try:
+        async with rt.db.session() as s:
+            b = await bc.cancel_broadcast(rt, s, cli_actor(), args.id)
+    except bc.BroadcastError as exc:
+        print(sb.error_text(rt, LANG, exc))
+        return 1
+    print(f"broadcast {b.id}: {b.state}")
+    return 0
+
+
+async def _import(rt: Runtime, path: Path, run: imports.Importer) -> int:
+    await rt.db.check_migrated()
+    try:
+        text = await _read(path)
+        async with rt.db.session() as s:
+            res = await run(rt, s, cli_actor(), text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"cannot import {path}: {exc}")
+        return 1
+    for err in res.errors:
+        print(err)
+    if res.errors:
+        print(f"{len(res.errors)} errors; nothing imported")
+        return 1
+    print(f"changed {res.changed}, unchanged {res.unchanged}")
+    return 0
+
+
+async def cmd_import_statuses(rt: Runtime, args: argparse.Namespace) -> int:
+    return await _import(rt, args.file, imports.import_statuses)
+
+
+async def cmd_import_appts(rt: Runtime, args: argparse.Namespace) -> int:
+    return await _import(rt, args.file, imports.import_appointments)
+
+
+async def cmd_outage(rt: Runtime, args: argparse.Namespace) -> int:
+    tz = rt.settings.tz
+    try:
+        start, end = parse_jalali_datetime(args.start, tz), parse_jalali_datetime(args.end, tz)
+    except ValueError as exc:
+        print(f"bad date: {exc}")
+        return 1
+    async with rt.db.session() as s:
+        out = await outages.schedule_outage(rt, s, cli_actor(), start, end, args.reason,
+                                            args.force)  # fmt: skip
+    print(out.text(rt, LANG))
+    return 0 if out.ok else 1
+
+
+async def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
+    try:
+        day = parse_jalali_date(args.date) if args.date else None
+    except ValueError as exc:
+        print(f"bad --date: {exc}")
+        return 1
+    async with rt.db.session() as s:
+        rep = await report.daily_report(rt, s, cli_actor(), day)
+    print(report.to_text(rt, rep, LANG))
+    if args.csv:
+        await asyncio.to_thread(args.csv.write_text, report.to_csv(rep), encoding="utf-8")
+    if args.chart:
+        await asyncio.to_thread(args.chart.write_bytes, await report.chart_png(rep))
+    return 0
+
+
+async def cmd_announce(rt: Runtime, args: argparse.Namespace) -> int:
+    """Build the announcement as a draft, show it with its preview, send on confirmation."""
+    actor = cli_actor()
+    async with rt.db.session() as s:
+        b = await announce.announce_campaign(rt, s, actor, args.campaign)
+        if b is None:
+            print(f"no campaign {args.campaign!r}")
+            return 1
+        est = await sb.estimate(rt, s, actor, b.segment, b.texts, b.sms_text)
+    print(b.texts["fa"], "\n", f"SMS: {b.sms_text}", "\n", sb.estimate_text(rt, LANG, est), sep="")
+    if not await _confirm("send this announcement now?", args.yes):
+        print(f"draft broadcast {b.id} kept; send it with `amayesh broadcast start {b.id}`")
+        return 0
+    async with rt.db.session() as s:
+        b = await bc.start_broadcast(rt, s, actor, b.id)
+    print(f"broadcast {b.id}: {b.state}, {b.total} queued")
+    return 0
+
+
+async def cmd_exempt(rt: Runtime, args: argparse.Namespace) -> int:
+    async with rt.db.session() as s:
+        out = await casework.exempt(rt, s, cli_actor(), args.card, args.body, args.certificate)
+    print(out.text(rt, LANG))
+    return 0 if out.ok else 1
+
+
+async def cmd_identity(rt: Runtime, args: argparse.Namespace) -> int:
+    async with rt.db.session() as s:
+        out = await casework.identity_check(rt, s, cli_actor(), args.card)
+    print(out.text(rt, LANG))
+    return 0 if out.ok else 1

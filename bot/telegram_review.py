@@ -1,0 +1,105 @@
+"""/review in Telegram: the slip's photo with Approve, Reject (a listed or typed reason), Skip."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.runtime import Runtime
+from bot.staff_state import IDLE, flow
+from bot.telegram_staff import GROUP, LANG, TEXT_STEPS, Ctx, say, staff
+from handlers import review
+
+
+def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row]
+                                 for row in rows])  # fmt: skip
+
+
+async def show_next(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:
+    """The next slip (its photo, or the file as a document) with the three choices."""
+    async with flow(rt, update) as state:
+        skipped = state.data.get("skipped", [])
+        card = await review.next_slip(rt, state.s, actor, set(skipped))
+        if card is None:
+            state.data.pop("skipped", None)  # a new round offers the skipped slips again
+    if card is None:
+        await say(update, rt.t(LANG, "staff.review.empty"))
+        return
+    rid = card.receipt_id
+    kb = _kb([[(rt.t(LANG, "staff.review.approve"), f"rv:ok:{rid}"),
+               (rt.t(LANG, "staff.review.reject"), f"rv:no:{rid}")],
+              [(rt.t(LANG, "staff.review.skip"), f"rv:skip:{rid}")]])  # fmt: skip
+    caption = card.text(rt, LANG)[:1024]
+    chat = update.effective_chat
+    assert chat is not None
+    path = Path(rt.settings.files_dir) / card.file_path
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError:
+        await say(update, caption, reply_markup=kb)  # the file is gone: decide on the figures
+        return
+    if card.mime.startswith("image/"):
+        await chat.get_bot().send_photo(chat.id, data, caption=caption, reply_markup=kb)
+    else:
+        await chat.get_bot().send_document(chat.id, data, caption=caption, reply_markup=kb,
+                                           filename=path.name)  # fmt: skip
+
+
+async def _decide(
+    rt: Runtime, update: Update, context: Ctx, actor: str, rid: int, ok: bool, reason: str = ""
+) -> None:
+    async with rt.db.session() as s:
+        out = await review.decide(rt, s, actor, rid, ok, reason)
+    await say(update, out.text(rt, LANG))
+    await show_next(rt, update, context, actor)
+
+
+async def on_button(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:
+    """rv:ok:ID, rv:no:ID, rv:r:ID:REASON, rv:t:ID, rv:skip:ID"""
+    query = update.callback_query
+    assert query is not None
+    _, op, rid_text, *rest = (query.data or "").split(":")
+    rid = int(rid_text)
+    if op == "ok":
+        await _decide(rt, update, context, actor, rid, True)
+    elif op == "no":
+        rows = [
+            [(rt.t(LANG, f"staff.review.reason.{r}"), f"rv:r:{rid}:{r}")] for r in review.REASONS
+        ]
+        rows.append([(rt.t(LANG, "staff.review.typed"), f"rv:t:{rid}")])
+        await say(update, rt.t(LANG, "staff.review.choose_reason"), reply_markup=_kb(rows))
+    elif op == "r" and rest:
+        await _decide(rt, update, context, actor, rid, False, rest[0])
+    elif op == "t":
+        async with flow(rt, update) as state:
+            state.step = f"reject:{rid}"
+        await say(update, rt.t(LANG, "staff.review.type_reason"))
+    elif op == "skip":
+        async with flow(rt, update) as state:
+            await review.skip_slip(rt, state.s, actor, rid)
+            state.data["skipped"] = sorted({*state.data.get("skipped", []), rid})
+        await show_next(rt, update, context, actor)
+
+
+async def on_typed_reason(
+    rt: Runtime, update: Update, context: Ctx, actor: str, step: tuple[str, ...]
+) -> None:
+    """The reason typed after "Type a reason"."""
+    text = update.effective_message.text if update.effective_message else ""
+    async with flow(rt, update) as state:
+        state.step = IDLE
+        out = await review.decide(rt, state.s, actor, int(step[1]), False, text or "")
+    await say(update, out.text(rt, LANG))
+    await show_next(rt, update, context, actor)
+
+
+def register(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("review", staff(rt, "receipts", show_next)), group=GROUP)
+    app.add_handler(
+        CallbackQueryHandler(staff(rt, "receipts", on_button), pattern=r"^rv:"), group=GROUP
+    )
+    TEXT_STEPS["reject"] = ("receipts", on_typed_reason)
