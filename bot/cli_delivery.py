@@ -15,6 +15,8 @@ from handlers.staff_auth import CLI_PREFIX
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("worker", help="deliver the outbox (more may run on PostgreSQL)")
     p.add_argument("--no-scheduler", action="store_true", help="only send, no periodic chores")
+    p.add_argument("--lease", type=float, default=120.0, metavar="SECONDS",
+                   help="how long a claimed row stays ours if this process dies")  # fmt: skip
     p.set_defaults(func=cmd_worker)
     b = sub.add_parser("broadcast", help="send a message to a segment of the registry")
     bsub = b.add_subparsers(dest="bc_cmd", required=True)
@@ -47,7 +49,7 @@ async def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    jobs = [run_worker(rt, stop, bot=make_bot(rt.settings))]
+    jobs = [run_worker(rt, stop, bot=make_bot(rt.settings), lease_seconds=args.lease)]
     if not args.no_scheduler:
         jobs.append(run_scheduler(rt, stop))
     await asyncio.gather(*jobs)

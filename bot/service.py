@@ -13,7 +13,7 @@ from bot.server import init_app, serve
 from bot.webhook import TelegramRunner
 from bot.worker import run_worker
 from sms.inbound import install_sms_routes
-from sms.poller import run_receive_poller
+from sms.poller import delivery_report_hook, run_receive_poller
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,9 @@ async def run_service(rt: Runtime) -> None:
     bot = make_bot(rt.settings)
     tasks = [
         asyncio.create_task(run_worker(rt, stop, bot=bot), name="worker"),
-        asyncio.create_task(run_scheduler(rt, stop), name="scheduler"),
+        asyncio.create_task(
+            run_scheduler(rt, stop, hooks=[delivery_report_hook()]), name="scheduler"
+        ),
     ]
     if rt.settings.sms_receive == "poll":  # no public URL: fetch inbound SMS instead
         tasks.append(asyncio.create_task(run_receive_poller(rt, stop), name="sms-receive"))

@@ -15,7 +15,7 @@ from typing import Any
 
 import telegram
 
-from bot.delivery import Delivery, delivery_for, make_bot
+from bot.delivery import Delivery, delivery_for
 from bot.runtime import Runtime
 from storage import delivery as store
 
@@ -101,9 +101,6 @@ async def run_worker(
     poll: float = 0.5,
 ) -> None:
     """Deliver the outbox until `stop` is set."""
-    own_bot = None
-    if bot is None and vars(rt).get("_delivery") is None:
-        bot = own_bot = make_bot(rt.settings)
     d = delivery_for(rt, bot)
     if rt.db.is_sqlite:  # one process: any other owner's lease belongs to a dead process
         async with rt.db.session() as s:
@@ -120,9 +117,6 @@ async def run_worker(
         await asyncio.gather(*lanes, _renew(rt, d, stop, lease_seconds))
     finally:
         await d.close()
-        if own_bot is not None:
-            d.bot = None
-            await own_bot.request.shutdown()  # never initialize()d: close the client
         with suppress(Exception):
             async with rt.db.session() as s:  # hand unsent rows back at once, not after the lease
                 await store.release(s, d.owner)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from handlers.i18n import LANGUAGES
-from handlers.jalali import format_date, format_datetime
+from handlers.jalali import fa_digits, format_date, format_datetime
 from storage import reminders as store
 from storage.models import Appointment, Campaign, National
 from storage.outbox import notify
@@ -60,7 +60,8 @@ async def cancel_appointment_reminders(session: AsyncSession, appointment: Appoi
 
 
 def deadline_texts(rt: Runtime, campaign: Campaign, days: int) -> dict[str, str]:
-    return {lang: rt.t(lang, "reminders.deadline", title=campaign.title, days=days,
+    return {lang: rt.t(lang, "reminders.deadline", title=campaign.title,
+                       days=days if lang == "en" else fa_digits(days),
                        ends=format_date(campaign.ends_on, lang))
             for lang in LANGUAGES}  # fmt: skip
 

@@ -34,24 +34,23 @@ class UnknownCampaign(ValueError):
     """The segment names a campaign that does not exist."""
 
 
-def _first(con: Any, channel: str, *where: ColumnElement[bool]) -> Any:
-    """Each national's most recently updated contact of a channel, as a joinable subquery."""
-    rn = func.row_number().over(
-        partition_by=Contact.national_id, order_by=Contact.updated_at.desc()
+def _latest(channel: str, *where: ColumnElement[bool]) -> Any:
+    """A national's most recently updated contact of a channel (an index lookup per person)."""
+    return (
+        select(Contact.address)
+        .where(Contact.national_id == National.id, Contact.channel == channel, *where)
+        .order_by(Contact.updated_at.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    ranked = (
-        select(Contact.national_id.label("nid"), Contact.address.label("address"), rn.label("rn"))
-        .where(Contact.channel == channel, Contact.national_id.is_not(None), *where)
-        .subquery()
-    )
-    return select(ranked.c.nid, ranked.c.address).where(ranked.c.rn == 1).subquery(con)
 
 
 @dataclass
 class Audience:
-    """The SELECT's pieces: nationals N joined to their chat and mobile."""
+    """The SELECT's pieces: one row per recipient, with their language, channel and address."""
 
     query: Select[Any]
+    nid: Any
     lang: Any
     channel: Any
     address: Any
@@ -61,35 +60,67 @@ def _opted_out(column: Any, *where: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(Subscription.subscribed.is_(False), column, *where)
 
 
+def _ranked(name: str, channel: str, *where: ColumnElement[bool]) -> Any:
+    """The same as _latest for everyone at once: a derived table PostgreSQL hash-joins."""
+    rn = func.row_number().over(
+        partition_by=Contact.national_id, order_by=Contact.updated_at.desc()
+    )
+    ranked = (
+        select(Contact.national_id.label("nid"), Contact.address.label("address"), rn.label("rn"))
+        .where(Contact.channel == channel, Contact.national_id.is_not(None), *where)
+        .subquery()
+    )
+    return select(ranked.c.nid, ranked.c.address).where(ranked.c.rn == 1).subquery(name)
+
+
+def _people(pg: bool, lang: Any) -> Select[Any]:
+    """nid, lang, chat, mobile per national. SQLite looks contacts up per person (it has no
+    hash join); PostgreSQL joins them set-wise, which is several times faster at a million."""
+    reachable, verified = Contact.reachable.is_(True), Contact.verified.is_(True)
+    if not pg:
+        chat, ver = _latest("telegram", reachable), _latest("sms", verified, reachable)
+        return select(National.id.label("nid"), lang.label("lang"), chat.label("chat"),
+                      func.coalesce(ver, National.mobile).label("mobile"))  # fmt: skip
+    c, v = _ranked("chat", "telegram", reachable), _ranked("verified", "sms", verified, reachable)
+    return (
+        select(National.id.label("nid"), lang.label("lang"), c.c.address.label("chat"),
+               func.coalesce(v.c.address, National.mobile).label("mobile"))
+        .select_from(National)
+        .outerjoin(c, c.c.nid == National.id)
+        .outerjoin(v, v.c.nid == National.id)
+    )  # fmt: skip
+
+
 async def audience(
     session: AsyncSession, segment: dict[str, Any], default_lang: str = "fa"
 ) -> Audience:
     """Everyone in the registry matching `segment`, minus opt-outs, with a chat or a mobile."""
-    chat = _first("chat", "telegram", Contact.reachable.is_(True))
-    verified = _first("verified", "sms", Contact.verified.is_(True), Contact.reachable.is_(True))
-    mobile = func.coalesce(verified.c.address, National.mobile)
     lang = func.coalesce(National.language, default_lang)
-    channel = case((chat.c.address.is_not(None), "telegram"), else_="sms")
-    address = func.coalesce(chat.c.address, mobile)
+    pg = session.bind.dialect.name == "postgresql"
+    inner = _people(pg, lang)
+    for cond in await _filters(session, segment, lang):
+        inner = inner.where(cond)
+    # MATERIALIZED: each person's chat and mobile are found once, not once per use below.
+    a = inner.cte("audience").prefix_with("MATERIALIZED")
+    channel = case((a.c.chat.is_not(None), "telegram"), else_="sms")
+    address = func.coalesce(a.c.chat, a.c.mobile)
     q = (
         select()
-        .select_from(National)
-        .outerjoin(chat, chat.c.nid == National.id)
-        .outerjoin(verified, verified.c.nid == National.id)
+        .select_from(a)
         .where(address.is_not(None))
-        .where(not_(_opted_out(Subscription.national_id == National.id)))
-        .where(not_(_opted_out(Subscription.address == mobile, Subscription.channel == "sms")))
+        .where(not_(_opted_out(Subscription.national_id == a.c.nid)))
+        .where(not_(_opted_out(Subscription.address == a.c.mobile, Subscription.channel == "sms")))
         .where(
             or_(
-                chat.c.address.is_(None),
-                not_(_opted_out(Subscription.address == chat.c.address,
+                a.c.chat.is_(None),
+                not_(_opted_out(Subscription.address == a.c.chat,
                                 Subscription.channel == "telegram")),
             )
         )
     )  # fmt: skip
-    for cond in await _filters(session, segment, lang, channel):
-        q = q.where(cond)
-    return Audience(q, lang, channel, address)
+    if "channel" in segment:
+        q = q.where(channel.in_(_values(segment["channel"])))
+    return Audience(q, a.c.nid, a.c.lang, channel, address)
 
 
 def _values(v: Any) -> list[str]:
@@ -97,7 +128,7 @@ def _values(v: Any) -> list[str]:
 
 
 async def _filters(
-    session: AsyncSession, segment: dict[str, Any], lang: Any, channel: Any
+    session: AsyncSession, segment: dict[str, Any], lang: Any
 ) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     camp = None
@@ -111,7 +142,7 @@ async def _filters(
             conds.append(National.province.in_(camp.provinces))
     simple = {
         "province": National.province, "city": National.city,
-        "nationality": National.nationality, "language": lang, "channel": channel,
+        "nationality": National.nationality, "language": lang,
     }  # fmt: skip
     for name, column in simple.items():
         if name in segment:
@@ -179,8 +210,8 @@ async def insert_messages(
     from storage.outbox import insert_for
 
     cols = {
-        "key": literal(key_prefix, String) + cast(National.id, String),
-        "national_id": National.id,
+        "key": literal(key_prefix, String) + cast(aud.nid, String),
+        "national_id": aud.nid,
         "broadcast_id": literal(broadcast_id, Outbox.broadcast_id.type),
         "kind": literal(kind, String), "channel": aud.channel, "address": aud.address,
         "lang": aud.lang, "text": text_case(aud.lang, texts),
@@ -194,7 +225,10 @@ async def insert_messages(
     q = aud.query.add_columns(*(expr.label(name) for name, expr in cols.items()))
     stmt = insert_for(session)(Outbox).from_select(list(cols), q)
     result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
-    return result.rowcount or 0
+    if result.rowcount is None or result.rowcount < 0:
+        # Python's sqlite3 reports no rowcount for a statement that begins with WITH.
+        return int(await session.scalar(select(func.changes())) or 0)
+    return result.rowcount
 
 
 async def count(session: AsyncSession, aud: Audience) -> dict[str, int]:

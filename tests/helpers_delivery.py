@@ -60,7 +60,9 @@ async def link_chat(rt: Runtime, national_id: int, chat_id: int) -> None:
         s.add(Contact(national_id=national_id, channel="telegram", address=str(chat_id)))
 
 
-async def opt_out(rt: Runtime, *, national_id: int | None = None, mobile: str | None = None) -> None:
+async def opt_out(
+    rt: Runtime, *, national_id: int | None = None, mobile: str | None = None
+) -> None:
     async with rt.db.session() as s:
         if national_id is not None:
             s.add(Subscription(national_id=national_id, channel="telegram",
@@ -84,13 +86,13 @@ async def count_states(rt: Runtime) -> dict[str, int]:
 
 
 async def run_until(
-    rt: Runtime, done: Callable[[dict[str, int]], bool], timeout: float = 20, **kw: Any
+    rt: Runtime, done: Callable[[dict[str, int]], bool], limit: float = 20, **kw: Any
 ) -> dict[str, int]:
     """Run the real worker loop until `done(counts by state)`; then stop it cleanly."""
     stop = asyncio.Event()
     task = asyncio.create_task(run_worker(rt, stop, poll=0.05, **kw))
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             while not done(counts := await count_states(rt)):
                 if task.done():
                     task.result()

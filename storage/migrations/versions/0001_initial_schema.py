@@ -2,14 +2,13 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 17:29:43.050155
+Create Date: 2026-11-23 18:15:46.514927
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -176,8 +175,20 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_outbox_due", ["state", "channel", "due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_national_id"), ["national_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_provider_ref"), ["provider_ref"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_sent_at"), ["sent_at"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_provider_ref",
+            ["provider_ref"],
+            unique=False,
+            postgresql_where=sa.text("provider_ref IS NOT NULL"),
+            sqlite_where=sa.text("provider_ref IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_outbox_sent_at",
+            ["sent_at"],
+            unique=False,
+            postgresql_where=sa.text("sent_at IS NOT NULL"),
+            sqlite_where=sa.text("sent_at IS NOT NULL"),
+        )
 
     op.create_table(
         "staff",
@@ -528,8 +539,16 @@ def downgrade() -> None:
     op.drop_table("nationals")
     op.drop_table("staff")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_sent_at"))
-        batch_op.drop_index(batch_op.f("ix_outbox_provider_ref"))
+        batch_op.drop_index(
+            "ix_outbox_sent_at",
+            postgresql_where=sa.text("sent_at IS NOT NULL"),
+            sqlite_where=sa.text("sent_at IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "ix_outbox_provider_ref",
+            postgresql_where=sa.text("provider_ref IS NOT NULL"),
+            sqlite_where=sa.text("provider_ref IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_outbox_national_id"))
         batch_op.drop_index("ix_outbox_due")
         batch_op.drop_index(
