@@ -24,7 +24,7 @@ class Runtime:
     sms: AsyncKavenegarAPI | None
     clock: Callable[[], datetime] = field(default=utcnow)
 
-    def t(self, lang: str | None, key: str, **params: object) -> str:
+    def t(self, lang: str | None, key: str, /, **params: object) -> str:
         return self.catalog.t(lang, key, **params)
 
     async def close(self) -> None:

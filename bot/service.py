@@ -12,6 +12,7 @@ from bot.scheduler import run_scheduler
 from bot.server import init_app, serve
 from bot.webhook import TelegramRunner
 from bot.worker import run_worker
+from handlers.datafiles import preload
 from sms.inbound import install_sms_routes
 from sms.poller import delivery_report_hook, run_receive_poller
 
@@ -24,6 +25,7 @@ async def run_service(rt: Runtime) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    await preload()  # the data files, read once off the event loop
     telegram = TelegramRunner(rt) if rt.settings.telegram_token is not None else None
     app = init_app(rt, [install_sms_routes, *(telegram.routes() if telegram else [])])
     cleanup = await serve(app, rt.settings.http_host, rt.settings.http_port)

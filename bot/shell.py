@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from handlers import dialog
 from handlers.base import Reply
 from handlers.convo import Event, SlipFile
+from handlers.datafiles import preload
 from sms.text import mask_mobile, normalize_digits
 from storage import conversations as store
 
@@ -76,6 +77,7 @@ async def run_shell(
     rt: Runtime, chat_id: str, *, read: Reader = _stdin, write: Writer = print
 ) -> int:
     """Chat until /quit or end of input."""
+    await preload()
     text, choices = render(await turn(rt, chat_id, Event("command", text="start")))
     write(text)
     while True:

@@ -12,7 +12,9 @@ from bot.recorder import Recorder
 from bot.runtime import Runtime
 from sms.kavenegar import MAX_RECEPTORS, KavenegarError, KavenegarTransportError
 from sms.segments import count_segments, fit_sms
+from sms.verify import is_verify_row, send_verify_row
 from storage.delivery import Job, Outcome
+from storage.otp import scrub_code
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,37 @@ class SmsSender:
                 due = self.rt.clock() + timedelta(minutes=5)
                 self.recorder.add(Outcome(job.id, "queued", error="sms not configured", due_at=due))
             return
+        codes = [job for job in jobs if is_verify_row(job)]
+        for job in codes:
+            await self._verify(job)
+        jobs = [job for job in jobs if not is_verify_row(job)]
         for i in range(0, len(jobs), MAX_RECEPTORS):
             await self._batch(jobs[i : i + MAX_RECEPTORS])
+
+    async def _verify(self, job: Job) -> None:
+        """A one-time code goes by verify/lookup (its template), then the code is scrubbed."""
+        assert self.rt.sms is not None
+        await self.calls.acquire()
+        try:
+            ref = await send_verify_row(self.rt.sms, job)
+        except KavenegarError as exc:
+            if exc.retryable:
+                self._retry([job], f"kavenegar {exc.status}")
+            else:
+                self._fail([job], f"kavenegar {exc.status}: {exc.message}")
+            return
+        except KavenegarTransportError as exc:
+            self._retry([job], f"kavenegar: {exc.message}")
+            return
+        except ValueError as exc:
+            self._fail([job], f"sms: {exc}")
+            return
+        # The outbox must not keep a usable code once it is on its way (only its hash stays).
+        async with self.rt.db.session() as s:
+            await scrub_code(s, job.id)
+        self.recorder.add(
+            Outcome(job.id, "sent", provider_ref=ref, sms_parts=1, at=self.rt.clock())
+        )
 
     async def _batch(self, jobs: list[Job], tries: int = 0) -> None:
         texts = [fit_sms(job.sms_text or job.text) for job in jobs]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import bullets, digits, link_first, moment
+from handlers.reminders import cancel_appointment_reminders
 from storage.activity import record
 from storage.admin import audit
 from storage.appointments import SHOWN, appointment_for_update, set_state, upcoming_for
@@ -75,6 +76,8 @@ async def answer(ctx: Ctx, appointment_id: int, confirm: bool) -> Reply:
         old = appt.state
         set_state(appt, new)
         record(ctx.session, f"appointment_{new}", appt.national_id, ctx.now)
+        if new == "cannot_come":  # nobody should be reminded of a visit they said they'd miss
+            await cancel_appointment_reminders(ctx.session, appt)
         await audit(
             ctx.session, f"national:{ctx.national.id}", f"appointment.{new}",
             f"appointment:{appt.id}", {"state": old}, {"state": new},

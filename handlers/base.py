@@ -42,7 +42,7 @@ class Ctx:
     lang: str
     national: National | None = None  # the linked person, if any
 
-    def t(self, key: str, **params: Any) -> str:
+    def t(self, key: str, /, **params: Any) -> str:
         return self.rt.t(self.lang, key, **params)
 
     @property

@@ -29,9 +29,10 @@ RIGHT = "broadcasts"
 
 
 class BroadcastError(ValueError):
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key, self.params = f"broadcasts.{key}", params
+    # Positional-only, so a message may have a {key} placeholder of its own.
+    def __init__(self, message: str, /, **params: Any) -> None:
+        super().__init__(message)
+        self.key, self.params = f"broadcasts.{message}", params
 
     def text(self, rt: Runtime, lang: str) -> str:
         return rt.t(lang, self.key, **self.params)

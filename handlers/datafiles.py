@@ -19,6 +19,6 @@ def load_toml(path: Path) -> dict[str, Any]:
 
 
 async def preload(*paths: Path) -> None:
-    """Warm the cache off the event loop (call at start-up; optional)."""
-    for path in paths:
+    """Warm the cache off the event loop; no paths means every file in handlers/data/."""
+    for path in paths or tuple(sorted(DATA.glob("*.toml"))):
         await asyncio.to_thread(load_toml, path)

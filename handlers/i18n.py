@@ -55,7 +55,7 @@ class Catalog:
             chain.append(FALLBACK[chain[-1]])
         return chain
 
-    def t(self, lang: str | None, key: str, **params: Any) -> str:
+    def t(self, lang: str | None, key: str, /, **params: Any) -> str:
         """The message `key` in `lang` with `{name}` placeholders filled from params."""
         for lg in self._chain(lang or DEFAULT):
             template = self.messages.get(lg, {}).get(key)

@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 from handlers.casework import check_move, move, national_lang
 from handlers.jalali import format_datetime, parse_jalali_datetime
 from handlers.registry import RowError
+from handlers.reminders import schedule_appointment_reminders
 from handlers.staff_auth import require
 from sms.text import normalize_id, normalize_text
 from storage import admin, casework
@@ -203,4 +204,5 @@ async def book(
         text=rt.t(lang, "staff.notice.appointment", **params),
         sms_text=rt.t(lang, "staff.notice.appointment_sms", **params),
     )  # fmt: skip
+    await schedule_appointment_reminders(rt, session, appt, national)
     return True

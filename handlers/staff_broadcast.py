@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers.jalali import format_datetime
-from handlers.segments import SegmentError, format_segment, parse_segment
+from handlers.segments import format_segment
 from sms.kavenegar import MAX_RECEPTORS
 from sms.segments import count_segments
 from storage.broadcasts import Progress
@@ -41,7 +41,7 @@ async def estimate(
     sms_text: str | None,
 ) -> Estimate:
     """Recipients by channel, SMS parts (of the SMS text, else the Persian one), cost, duration."""
-    pv = await bc.preview(rt, session, actor, parsed_segment(segment), sms_text)
+    pv = await bc.preview(rt, session, actor, bc.segment_of(segment), sms_text)
     body = sms_text or texts.get("fa") or next(iter(texts.values()), "")
     each = count_segments(body).parts
     tg, sms = pv.by_channel.get("telegram", 0), pv.by_channel.get("sms", 0)
@@ -51,25 +51,9 @@ async def estimate(
                     seconds)  # fmt: skip
 
 
-def parsed_segment(segment: str | dict[str, Any]) -> dict[str, Any]:
-    """The segment as a dict; a typo raises BroadcastError naming the key and value."""
-    if isinstance(segment, dict):
-        return segment
-    try:
-        return parse_segment(segment)
-    except SegmentError as exc:
-        # Built by hand: BroadcastError's own `key` parameter clashes with the message's {key}.
-        err = bc.BroadcastError(f"bad_segment_{exc.reason}")
-        err.params = {"key": exc.key, "value": exc.value}
-        raise err from None
-
-
 def error_text(rt: Runtime, lang: str, exc: bc.BroadcastError) -> str:
-    """The error's message; filled here because a {key} placeholder clashes with t(key=…)."""
-    text = rt.t(lang, exc.key)  # without params the catalog gives the template as written
-    for name, value in exc.params.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
+    """The error's message in the staff member's language."""
+    return exc.text(rt, lang)
 
 
 def _duration(seconds: float) -> str:

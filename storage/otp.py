@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import National, OtpCode
+from storage.models import National, OtpCode, Outbox
 
 
 async def created_since(session: AsyncSession, mobile: str, since: datetime) -> list[datetime]:
@@ -62,3 +62,12 @@ async def national_language(session: AsyncSession, national_id: int | None) -> s
     if national_id is None:
         return None
     return await session.scalar(select(National.language).where(National.id == national_id))
+
+
+async def scrub_code(session: AsyncSession, outbox_id: int) -> None:
+    """Blank the plaintext code of a sent one-time-code outbox row."""
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.kind == "otp")
+        .values(text="***", sms_text=None, payload={"scrubbed": True})
+    )

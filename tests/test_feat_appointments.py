@@ -112,3 +112,21 @@ async def test_past_appointment_cannot_change_and_unlinked_must_link(rt):
         assert (await upcoming(ctx)).text == ctx.t("common.link_first")
         assert (await answer(ctx, appt_id, True)).text == ctx.t("common.link_first")
     assert (await appointment(rt, appt_id)).state == "booked"
+
+
+async def test_cannot_come_cancels_the_reminders(rt):
+    from handlers.reminders import schedule_appointment_reminders
+    from storage.models import Outbox
+
+    freeze(rt)
+    await seed(rt)
+    appt_id = await add_member_appointment(rt, "100200300", 5)
+    async with rt.db.session() as s:
+        appt = await s.get(Appointment, appt_id)
+        person = await s.get(National, appt.national_id)
+        assert len(await schedule_appointment_reminders(rt, s, appt, person)) == 2
+    async with ctx_for(rt, "100200300") as ctx:
+        await answer(ctx, appt_id, False)
+    async with rt.db.session() as s:
+        states = (await s.scalars(select(Outbox.state).where(Outbox.kind == "reminder"))).all()
+    assert list(states) == ["cancelled", "cancelled"]

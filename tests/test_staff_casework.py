@@ -156,9 +156,13 @@ async def test_appointment_import(seeded):
         async with rt.db.session() as s:
             res = await imports.import_appointments(rt, s, "cli:ops", good)
         assert res.ok and res.changed == expected
-    [msg] = await outbox(rt)
+    msg, *reminders = await outbox(rt)
     assert msg.key.endswith(":booked") and msg.lang == "ps" and "دفتر 2" in msg.text
     assert "۱۰ آذر ۱۴۰۵ ۰۹:۰۰" in msg.text
+    # The booking also queues its reminders, due 24 h and 2 h before 09:00 Tehran time.
+    due = [r.due_at.astimezone(rt.settings.tz).strftime("%m-%d %H:%M") for r in reminders]
+    assert [r.kind for r in reminders] == ["reminder", "reminder"]
+    assert due == ["11-30 09:00", "12-01 07:00"]
     async with rt.db.session() as s:
         assert len((await s.scalars(select(Appointment))).all()) == 2  # the demo's + this
 
