@@ -60,7 +60,7 @@ async def _lane(
 
     while not stop.is_set():
         jobs: list[store.Job] = []
-        if outstanding < batch:
+        if outstanding < 2 * batch:  # claim the next batch while this one is still sending
             now = rt.clock()
             try:
                 async with rt.db.session() as s:

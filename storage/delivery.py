@@ -153,7 +153,7 @@ async def record(session: AsyncSession, owner: str, outcomes: Sequence[Outcome])
         return
     now = utcnow()
     params = []
-    for o in outcomes:
+    for o in sorted(outcomes, key=lambda o: o.id):  # one lock order for every writer
         at = o.at or now
         sent = at if o.state in ("sent", "delivered") else None
         params.append(dict(
@@ -229,10 +229,16 @@ async def release(session: AsyncSession, owner: str) -> int:
 
 async def renew_leases(session: AsyncSession, owner: str, lease_seconds: float) -> None:
     """Keep our leases alive while a long 429 pause holds rows back."""
+    mine = select(Outbox.id).where(Outbox.state == "sending", Outbox.lease_owner == owner)
+    if session.bind.dialect.name == "postgresql":
+        # A row locked now is being recorded (it leaves 'sending'): waiting for it while holding
+        # other rows deadlocked against the recorder's statement.
+        mine = mine.with_for_update(skip_locked=True)
     await session.execute(
         update(Outbox)
-        .where(Outbox.state == "sending", Outbox.lease_owner == owner)
+        .where(Outbox.id.in_(mine.scalar_subquery()), Outbox.lease_owner == owner)
         .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
     )
 
 
