@@ -205,8 +205,13 @@ async def insert_messages(
     due_at: datetime,
     deadline_at: datetime | None = None,
     broadcast_id: int | None = None,
+    fresh: bool = False,
 ) -> int:
-    """One INSERT…SELECT of the audience into the outbox; keys make a rerun add nothing."""
+    """One INSERT…SELECT of the audience into the outbox; keys make a rerun add nothing.
+
+    `fresh`: the caller knows none of these keys exists yet, so a plain INSERT does (ON CONFLICT
+    probes the unique index once more per row, a large share of a million-row insert).
+    """
     from storage.outbox import insert_for
 
     cols = {
@@ -224,7 +229,9 @@ async def insert_messages(
     }  # fmt: skip
     q = aud.query.add_columns(*(expr.label(name) for name, expr in cols.items()))
     stmt = insert_for(session)(Outbox).from_select(list(cols), q)
-    result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+    if not fresh:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
+    result = await session.execute(stmt)
     if result.rowcount is None or result.rowcount < 0:
         # Python's sqlite3 reports no rowcount for a statement that begins with WITH.
         return int(await session.scalar(select(func.changes())) or 0)

@@ -51,10 +51,20 @@ async def start(
     aud = await audience(session, b.segment, default_lang)
     added = await insert_messages(
         session, aud, key_prefix=f"bc:{b.id}:", kind="broadcast", texts=b.texts,
-        sms_text=b.sms_text, due_at=now, broadcast_id=b.id,
+        sms_text=b.sms_text, due_at=now, broadcast_id=b.id, fresh=await _fresh(session, b),
     )  # fmt: skip
     b.state, b.started_at, b.total = "running", now, b.total + added
     return added
+
+
+async def _fresh(session: AsyncSession, b: Broadcast) -> bool:
+    """PostgreSQL: no copy of `b` is queued yet. The broadcast's row is locked first, so a
+    concurrent start of the same broadcast waits for ours and then sees our rows."""
+    if session.bind.dialect.name != "postgresql":
+        return False  # one writer at a time; the single insert keeps its ON CONFLICT
+    await session.execute(select(Broadcast.id).where(Broadcast.id == b.id).with_for_update())
+    mine = select(Outbox.id).where(Outbox.broadcast_id == b.id).limit(1)
+    return await session.scalar(mine) is None
 
 
 async def due_scheduled(session: AsyncSession, now: datetime) -> list[Broadcast]:

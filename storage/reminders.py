@@ -39,7 +39,7 @@ async def cancel_appointment_reminders(session: AsyncSession, appointment: Appoi
     """Reminders not yet sent for this appointment are cancelled."""
     result = await session.execute(
         update(Outbox)
-        .where(Outbox.national_id == appointment.national_id)
+        .where(Outbox.national_id == appointment.national_id, Outbox.broadcast_id.is_(None))
         .where(Outbox.key.like(f"rem:appt:{appointment.id}:%"))
         .where(Outbox.state.in_(("queued", "held")))
         .values(state="cancelled", error="appointment changed")

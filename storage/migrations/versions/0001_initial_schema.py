@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:15:46.514927
+Create Date: 2026-11-23 19:05:00.008889
 """
 
 from collections.abc import Sequence
@@ -137,7 +137,11 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("key", sa.String(length=160), nullable=False),
+        sa.Column(
+            "key",
+            sa.String(length=160).with_variant(sa.String(length=160, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("national_id", sa.Integer(), nullable=True),
         sa.Column("broadcast_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -174,7 +178,12 @@ def upgrade() -> None:
             sqlite_where=sa.text("state = 'queued' AND broadcast_id IS NULL"),
         )
         batch_op.create_index("ix_outbox_due", ["state", "channel", "due_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_national_id"), ["national_id"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_national_id",
+            ["national_id"],
+            unique=False,
+            postgresql_where=sa.text("broadcast_id IS NULL"),
+        )
         batch_op.create_index(
             "ix_outbox_provider_ref",
             ["provider_ref"],
@@ -549,7 +558,9 @@ def downgrade() -> None:
             postgresql_where=sa.text("provider_ref IS NOT NULL"),
             sqlite_where=sa.text("provider_ref IS NOT NULL"),
         )
-        batch_op.drop_index(batch_op.f("ix_outbox_national_id"))
+        batch_op.drop_index(
+            "ix_outbox_national_id", postgresql_where=sa.text("broadcast_id IS NULL")
+        )
         batch_op.drop_index("ix_outbox_due")
         batch_op.drop_index(
             "ix_outbox_direct",
