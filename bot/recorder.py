@@ -40,7 +40,8 @@ class Recorder:
             if not batch:
                 return
             try:
-                async with self.db.session() as s:
+                # SQLite: wait our turn behind the dialog's writes, not in the busy handler.
+                async with self.db.serial(), self.db.session() as s:
                     await store.record(s, self.owner, batch)
             except Exception:
                 self._pending[:0] = batch

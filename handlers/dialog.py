@@ -6,8 +6,6 @@ replies come back as outbox rows already claimed for the calling process, which 
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -21,7 +19,6 @@ from handlers.convo import Event, State, Step, hint, menu_reply
 from sms.text import fold_keyword, normalize_text
 from storage import conversations as store
 from storage import delivery as delivery_store
-from storage.db import Database
 from storage.delivery import Job
 from storage.outbox import enqueue
 
@@ -36,14 +33,6 @@ STEPS: dict[str, Step] = {
 CANCEL_WORDS = {"لغو", "انصراف", "cancel", "بازگشت", "منو", "menu"}
 LANGS = ("fa", "prs", "ps", "en", "ar")
 LAST_UPDATE = "keep_update_id"
-_sqlite_locks: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-def _lock(db: Database) -> asyncio.Lock | None:
-    """SQLite has one writer: serialising our own transactions avoids busy-snapshot errors."""
-    if not db.is_sqlite:
-        return None
-    return _sqlite_locks.setdefault(db, asyncio.Lock())
 
 
 async def handle(
@@ -63,12 +52,10 @@ async def handle(
     base = f"reply:{channel}:{chat_id}:{event.update_id if event.update_id else uuid4().hex}"
     if event.kind in ("text", "photo", "document"):
         event.text = normalize_text(event.text)
-    lock = _lock(rt.db)
     for attempt in range(3):
         try:
-            if lock is None:
-                return await _once(rt, channel, chat_id, event, owner, base, jobs)
-            async with lock:
+            # SQLite: one writer at a time in this process (see Database.write_lock).
+            async with rt.db.serial():
                 return await _once(rt, channel, chat_id, event, owner, base, jobs)
         except store.StaleConversation:
             if attempt == 2:
@@ -217,7 +204,7 @@ async def say(
     rt: Runtime, channel: str, chat_id: str, key: str, *, owner: str, cause: str
 ) -> list[int]:
     """One catalog message outside the conversation (slow down, something went wrong)."""
-    async with rt.db.session() as s:
+    async with rt.db.serial(), rt.db.session() as s:
         lang = await store.lang_of(s, channel, chat_id) or rt.settings.default_language
         home = [[[rt.t(lang, "dialog.menu_button"), "menu:home"]]]
         row = await enqueue(

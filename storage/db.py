@@ -63,12 +63,25 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer per file. Writers of this process that take this lock (the
+        # dialog, the delivery recorder) queue here instead of meeting in SQLite's busy handler,
+        # which sleeps in steps of up to 100 ms: that sleeping was the bot's latency tail.
+        self.write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits on success, rolls back on error."""
         async with self.sessions() as s, s.begin():
             yield s
+
+    @asynccontextmanager
+    async def serial(self) -> AsyncIterator[None]:
+        """Hold the SQLite write lock (a no-op on PostgreSQL); never hold it across network I/O."""
+        if self.write_lock is None:
+            yield
+            return
+        async with self.write_lock:
+            yield
 
     async def ping(self, wait: float = 3.0) -> bool:
         try:
