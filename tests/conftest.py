@@ -19,6 +19,7 @@ from storage.db import upgrade
 from storage.models import Base
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
+from tests.helpers_delivery import wired_runtime, wired_settings
 
 PG_URL = os.environ.get("AMAYESH_TEST_DATABASE_URL", "")
 
@@ -128,3 +129,13 @@ async def kavenegar() -> AsyncIterator[FakeKavenegar]:
         yield fake
     finally:
         await fake.close()
+
+
+@pytest.fixture
+async def wrt(db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar) -> AsyncIterator[Runtime]:
+    """A runtime wired to both fakes: Telegram and Kavenegar answer on loopback."""
+    rt = await wired_runtime(wired_settings(db_url, botapi, kavenegar))
+    try:
+        yield rt
+    finally:
+        await rt.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -31,15 +30,6 @@ from tests.helpers_delivery import (
 )
 
 CLI = "cli:test"
-
-
-@pytest.fixture
-async def wrt(db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar) -> AsyncIterator[Runtime]:
-    rt = await wired_runtime(wired_settings(db_url, botapi, kavenegar))
-    try:
-        yield rt
-    finally:
-        await rt.close()
 
 
 def test_segment_text_is_parsed_and_normalised() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,15 +23,6 @@ from tests.helpers_delivery import (
     wired_runtime,
     wired_settings,
 )
-
-
-@pytest.fixture
-async def wrt(db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar) -> AsyncIterator[Runtime]:
-    rt = await wired_runtime(wired_settings(db_url, botapi, kavenegar))
-    try:
-        yield rt
-    finally:
-        await rt.close()
 
 
 async def _notify(rt: Runtime, nid: int, key: str, text: str, **kw: object) -> int | None:

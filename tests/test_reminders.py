@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-
-import pytest
 
 from bot.runtime import Runtime
 from handlers.reminders import (
@@ -15,7 +12,6 @@ from handlers.reminders import (
 )
 from storage.models import Application, Appointment, Campaign, National, utcnow
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import (
     add_people,
     link_chat,
@@ -23,18 +19,7 @@ from tests.helpers_delivery import (
     rows,
     run_until,
     settled,
-    wired_runtime,
-    wired_settings,
 )
-
-
-@pytest.fixture
-async def wrt(db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar) -> AsyncIterator[Runtime]:
-    rt = await wired_runtime(wired_settings(db_url, botapi, kavenegar))
-    try:
-        yield rt
-    finally:
-        await rt.close()
 
 
 async def _booking(rt: Runtime, starts_at: datetime, lang: str = "prs") -> tuple[int, int]:
