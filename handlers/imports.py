@@ -103,6 +103,22 @@ async def _cases(
     return people, apps, errors
 
 
+def _parse_all(
+    text: str,
+    columns: tuple[str, ...],
+    parsers: dict[str, Callable[[str], Any]],
+    result: ImportResult,
+) -> list[tuple[int, dict[str, Any]]]:
+    """Every row parsed; bad ones are added to result.errors and left out."""
+    rows = []
+    for line, raw in csv_rows(text, columns):
+        row, errors = _parse(line, raw, parsers)
+        result.errors += errors
+        if not errors:
+            rows.append((line, row))
+    return rows
+
+
 async def import_statuses(
     rt: Runtime, session: AsyncSession, actor: str, text: str
 ) -> ImportResult:
@@ -115,12 +131,8 @@ async def import_statuses(
         "note": lambda v: v,
         "at": lambda v: parse_jalali_datetime(v, tz) if v else None,
     }
-    result, rows = ImportResult(), []
-    for line, raw in csv_rows(text, STATUS_COLUMNS):
-        row, errors = _parse(line, raw, parsers)
-        result.errors += errors
-        if not errors:
-            rows.append((line, row))
+    result = ImportResult()
+    rows = _parse_all(text, STATUS_COLUMNS, parsers, result)
     people, apps, errors = await _cases(session, rows, need_app=True)
     result.errors += errors
     current = {nid: app.status for nid, app in apps.items()}
@@ -155,12 +167,8 @@ async def import_appointments(
         "starts_at": lambda v: parse_jalali_datetime(_required(v), tz),
         "attendees": lambda v: v, "purpose": lambda v: v,
     }  # fmt: skip
-    result, rows = ImportResult(), []
-    for line, raw in csv_rows(text, APPOINTMENT_COLUMNS):
-        row, errors = _parse(line, raw, parsers)
-        result.errors += errors
-        if not errors:
-            rows.append((line, row))
+    result = ImportResult()
+    rows = _parse_all(text, APPOINTMENT_COLUMNS, parsers, result)
     people, apps, errors = await _cases(session, rows, need_app=False)
     result.errors += errors
     if result.errors:

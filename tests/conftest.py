@@ -17,6 +17,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, load_settings
 from storage.db import upgrade
 from storage.models import Base
+from tests.bot_kit import bot_settings, running_bot, seeded_runtime
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import wired_runtime, wired_settings
@@ -139,3 +140,20 @@ async def wrt(db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar) -> Asyn
         yield rt
     finally:
         await rt.close()
+
+
+@pytest.fixture
+async def brt(settings: Settings, botapi: FakeBotAPI) -> AsyncIterator[Runtime]:
+    """A runtime with the demo data, its bot pointed at the fake Bot API (not yet running)."""
+    rt = await seeded_runtime(bot_settings(settings, botapi))
+    try:
+        yield rt
+    finally:
+        await rt.close()
+
+
+@pytest.fixture
+async def bot(brt: Runtime) -> AsyncIterator[None]:
+    """The real Application polling the fake Bot API for the test's duration."""
+    async with running_bot(brt):
+        yield

@@ -13,24 +13,19 @@ from tests.bot_kit import (
     ALI,
     GOL,
     Chat,
-    bot_settings,
     datas,
     national_id,
     png,
     running_bot,
-    seeded_runtime,
 )
 from tests.fakes.botapi import FakeBotAPI
 
 
 @pytest.fixture
-async def brt(settings, botapi: FakeBotAPI) -> AsyncIterator[Runtime]:
-    rt = await seeded_runtime(bot_settings(settings, botapi))
-    try:
-        async with running_bot(rt):
-            yield rt
-    finally:
-        await rt.close()
+async def brt(brt: Runtime) -> AsyncIterator[Runtime]:
+    """The shared seeded runtime, with the bot running for every test here."""
+    async with running_bot(brt):
+        yield brt
 
 
 async def linked(botapi: FakeBotAPI, chat_id: int, card: str, year: str, mobile: str) -> Chat:

@@ -20,18 +20,8 @@ from tests.bot_kit import (
     running_bot,
     seeded_runtime,
 )
-from tests.fakes.botapi import FakeBotAPI
 
 FEE = "۳۰۰٬۰۰۰ ریال"
-
-
-@pytest.fixture
-async def brt(settings, botapi: FakeBotAPI) -> AsyncIterator[Runtime]:
-    rt = await seeded_runtime(bot_settings(settings, botapi))
-    try:
-        yield rt
-    finally:
-        await rt.close()
 
 
 @pytest.fixture

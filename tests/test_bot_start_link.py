@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime
 from storage.models import Activity, Contact, Conversation, Outbox, Subscription
 from tests.bot_kit import (
     ALI,
     ALI_MOBILE,
     ALI_YEAR,
     Chat,
-    bot_settings,
     datas,
     national_id,
-    running_bot,
-    seeded_runtime,
 )
-from tests.fakes.botapi import FakeBotAPI
-
-
-@pytest.fixture
-async def brt(settings, botapi: FakeBotAPI) -> AsyncIterator[Runtime]:
-    rt = await seeded_runtime(bot_settings(settings, botapi))
-    try:
-        yield rt
-    finally:
-        await rt.close()
-
-
-@pytest.fixture
-async def bot(brt: Runtime) -> AsyncIterator[None]:
-    async with running_bot(brt):
-        yield
 
 
 async def test_start_greets_in_persian_and_remembers_the_language(botapi, bot, brt):

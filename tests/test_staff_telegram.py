@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import select
 
@@ -11,29 +9,19 @@ from bot import telegram_broadcast
 from bot.runtime import Runtime
 from storage import admin
 from storage.models import Application, AuditLog, Broadcast, Outbox
-from tests.bot_kit import Chat, bot_settings, datas, png, running_bot, seeded_runtime
-from tests.fakes.botapi import FakeBotAPI
+from tests.bot_kit import Chat, datas, png
 from tests.staff_seed import ADMIN, BROADCASTER, REVIEWER, STRANGER, add_slip
 
 CSV = "card_number,status,note,at\n100200300,payment_review,ok,\n"
 
 
 @pytest.fixture
-async def brt(settings, botapi: FakeBotAPI) -> AsyncIterator[Runtime]:
-    rt = await seeded_runtime(bot_settings(settings, botapi))
-    async with rt.db.session() as s:
+async def brt(brt: Runtime) -> Runtime:
+    """The shared seeded runtime plus one staff member of each role."""
+    async with brt.db.session() as s:
         for tid, role in ((ADMIN, "admin"), (REVIEWER, "reviewer"), (BROADCASTER, "broadcaster")):
             await admin.add_staff(s, "test", tid, role)
-    try:
-        yield rt
-    finally:
-        await rt.close()
-
-
-@pytest.fixture
-async def bot(brt: Runtime) -> AsyncIterator[None]:
-    async with running_bot(brt):
-        yield
+    return brt
 
 
 async def denied(rt: Runtime) -> list[tuple[str, str]]:
