@@ -18,7 +18,6 @@ from typing import Any
 
 import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.ratelimit import ChatLimiter, TokenBucket
@@ -57,7 +56,7 @@ def make_bot(settings: Settings) -> telegram.Bot | None:
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
         request=request,
-        get_updates_request=HTTPXRequest(httpx_kwargs={"trust_env": False}, read_timeout=40.0),
+        get_updates_request=AiohttpRequest(pool=1, read_timeout=40.0),
     )
 
 
