@@ -197,10 +197,11 @@ async def main(args: argparse.Namespace) -> None:
 def report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
     n = args.users * args.per_user
     print(f"{n} updates from {args.users} users (backlog), then {args.paced} at half that rate")
-    print(f"{'bot':<10}{'updates/s':>11}{'CPU ms/upd':>12}{'paced/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    head = ("bot", "updates/s", "CPU ms/upd", "paced/s", "p50 ms", "p99 ms")
+    print("".join(f"{h:<10}" if i == 0 else f"{h:>11}" for i, h in enumerate(head)))
     for name, r in results.items():
-        print(f"{name:<10}{r['rate']:>11.0f}{r['cpu_ms']:>12.2f}{r['paced_rate']:>10.0f}"
-              f"{r['p50']:>9.1f}{r['p99']:>9.1f}")  # fmt: skip
+        print(f"{name:<10}{r['rate']:>11.0f}{r['cpu_ms']:>11.2f}{r['paced_rate']:>11.0f}"
+              f"{r['p50']:>11.1f}{r['p99']:>11.1f}")  # fmt: skip
     ratio = results["amayesh"]["rate"] / results["echo"]["rate"]
     p99 = results["amayesh"]["p99"]
     print(f"ratio amayesh/echo: {ratio:.2f} (target >= 0.5); amayesh p99 at half rate: "
