@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 
@@ -23,6 +24,8 @@ class Runtime:
     http: aiohttp.ClientSession
     sms: AsyncKavenegarAPI | None
     clock: Callable[[], datetime] = field(default=utcnow)
+    # This process's copies of slow-changing reads; whoever stores an entry bounds its age.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def t(self, lang: str | None, key: str, /, **params: object) -> str:
         return self.catalog.t(lang, key, **params)

@@ -12,16 +12,20 @@ import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.runtime import Runtime
+from storage import admin
 from storage import conversations as store
 
 CHANNEL = "telegram-staff"
 IDLE = "idle"
+STAFF_KEY = "staff.telegram_ids"
+STAFF_TTL = timedelta(seconds=30)
 
 
 def parts(step: str | None) -> tuple[str, ...]:
@@ -62,5 +66,24 @@ async def flow(rt: Runtime, update: Update) -> AsyncIterator[Flow]:
 
 async def waiting(rt: Runtime, update: Update) -> tuple[str, ...]:
     """The sender's open step, read without creating a row (every user's text passes here)."""
+    user = update.effective_user
+    if user is None or user.id not in await staff_ids(rt):
+        return ()
     async with rt.db.session() as s:
         return parts(await store.step_of(s, CHANNEL, _key(update)))
+
+
+async def staff_ids(rt: Runtime) -> frozenset[int]:
+    """Who can have a staff flow open at all, re-read at most every STAFF_TTL.
+
+    Every text from every national asks `waiting`; this spares them a session each. Only staff
+    open flows, and staff are added from the command line, so the copy can lag only for someone
+    made staff in the last STAFF_TTL (their typed answer then reaches the dialog, which hints).
+    """
+    now, hit = rt.clock(), rt.memo.get(STAFF_KEY)
+    if hit is not None and hit[0] <= now < hit[0] + STAFF_TTL:
+        return hit[1]
+    async with rt.db.session() as s:
+        ids = await admin.active_staff_ids(s)
+    rt.memo[STAFF_KEY] = (now, ids)
+    return ids

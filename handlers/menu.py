@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import moment
 from storage.outages import active_or_upcoming
+
+# The menu goes with nearly every reply and outages are announced 72 hours ahead, so each
+# process reads the next outage at most once a minute (and again when one starts or ends).
+NOTICE_TTL = timedelta(seconds=60)
+MEMO_KEY = "menu.outage"
 
 ITEMS = (
     ("campaigns", "menu:campaigns"),
@@ -21,14 +28,27 @@ ITEMS = (
 
 async def outage_notice(ctx: Ctx) -> str | None:
     """One line about a pause now or ahead (the SLA asks for 72 hours' notice)."""
-    outage = await active_or_upcoming(ctx.session, ctx.now)
+    outage = await next_outage(ctx)
     if outage is None:
         return None
-    key = "menu.outage_now" if outage.starts_at <= ctx.now else "menu.outage_planned"
-    return ctx.t(
-        key, start=moment(ctx, outage.starts_at), end=moment(ctx, outage.ends_at),
-        reason=outage.reason,
-    )  # fmt: skip
+    starts_at, ends_at, reason = outage
+    key = "menu.outage_now" if starts_at <= ctx.now else "menu.outage_planned"
+    return ctx.t(key, start=moment(ctx, starts_at), end=moment(ctx, ends_at), reason=reason)
+
+
+async def next_outage(ctx: Ctx) -> tuple[datetime, datetime, str] | None:
+    """The outage under way or next, from this process's copy while it is fresh."""
+    now, memo = ctx.now, ctx.rt.memo
+    hit = memo.get(MEMO_KEY)
+    if hit is not None and hit[0] <= now < hit[1]:
+        return hit[2]
+    row = await active_or_upcoming(ctx.session, now)
+    value = None if row is None else (row.starts_at, row.ends_at, row.reason)
+    until = now + NOTICE_TTL
+    if row is not None:
+        until = min(until, row.starts_at if row.starts_at > now else row.ends_at)
+    memo[MEMO_KEY] = (now, until, value)
+    return value
 
 
 async def main_menu(ctx: Ctx) -> Reply:

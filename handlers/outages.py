@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.runtime import Runtime
 from handlers.casework import Outcome
 from handlers.jalali import format_datetime
+from handlers.menu import MEMO_KEY
 from handlers.staff_auth import require
 from sms.text import normalize_text
 from storage import admin, broadcasts
@@ -68,6 +69,7 @@ async def schedule_outage(
     forced = starts_at - now < MIN_NOTICE
     outage = await store.add(session, starts_at=starts_at, ends_at=ends_at, reason=reason,
                              actor=actor, forced=forced, now=now)  # fmt: skip
+    rt.memo.pop(MEMO_KEY, None)  # this process's menu shows it at once
     ids = await _announce(rt, session, actor, outage, now)
     after = {
         "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "reason": reason,

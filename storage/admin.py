@@ -86,5 +86,10 @@ async def staff_role(session: AsyncSession, telegram_id: int) -> str | None:
     )
 
 
+async def active_staff_ids(session: AsyncSession) -> frozenset[int]:
+    rows = await session.scalars(select(Staff.telegram_id).where(Staff.active.is_(True)))
+    return frozenset(rows.all())
+
+
 async def count_nationals(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(National)) or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, National, Outbox, utcnow
@@ -16,21 +16,34 @@ class StaleConversation(Exception):
     """Another update saved this conversation first; the caller retries."""
 
 
+# Built once: the values travel as parameters, so each update reuses SQLAlchemy's compiled
+# statement instead of building and hashing a new one (this pair runs on every update).
+_BY_CHAT = select(Conversation).where(
+    Conversation.channel == bindparam("channel"), Conversation.chat_id == bindparam("chat_id")
+)
+_BY_CHAT_LOCKED = _BY_CHAT.with_for_update()
+_T = Conversation.__table__
+_SAVE = (
+    update(_T)
+    .where(_T.c.id == bindparam("conv_id"), _T.c.version == bindparam("seen_version"))
+    .values(step=bindparam("new_step"), data=bindparam("new_data", type_=_T.c.data.type),
+            lang=bindparam("new_lang"), national_id=bindparam("new_national_id"),
+            version=_T.c.version + 1, updated_at=bindparam("now"))
+)  # fmt: skip
+
+
 async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversation:
     """The chat's conversation row, created on first contact; locked on PostgreSQL."""
-    query = select(Conversation).where(
-        Conversation.channel == channel, Conversation.chat_id == chat_id
-    )
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    conv = await session.scalar(query)
+    query = _BY_CHAT_LOCKED if session.bind.dialect.name == "postgresql" else _BY_CHAT
+    params = {"channel": channel, "chat_id": chat_id}
+    conv = await session.scalar(query, params)
     if conv is not None:
         return conv
     stmt = insert_for(session)(Conversation).values(
         channel=channel, chat_id=chat_id, step="start", data={}, version=0, updated_at=utcnow()
     )
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "chat_id"]))
-    conv = await session.scalar(query.execution_options(populate_existing=True))
+    conv = await session.scalar(query.execution_options(populate_existing=True), params)
     assert conv is not None
     return conv
 
@@ -45,19 +58,10 @@ async def save(
     national_id: int | None,
 ) -> None:
     """Write the new state only if nobody else did since we read it (optimistic version)."""
-    result = await session.execute(
-        update(Conversation)
-        .where(Conversation.id == conv.id, Conversation.version == conv.version)
-        .values(
-            step=step,
-            data=data,
-            lang=lang,
-            national_id=national_id,
-            version=conv.version + 1,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    params = {"conv_id": conv.id, "seen_version": conv.version, "new_step": step,
+              "new_data": data, "new_lang": lang, "new_national_id": national_id,
+              "now": utcnow()}  # fmt: skip
+    result = await session.execute(_SAVE, params)
     if result.rowcount != 1:
         raise StaleConversation(f"conversation {conv.id} changed under us")
 

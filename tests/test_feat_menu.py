@@ -61,3 +61,17 @@ def test_every_feature_text_exists_in_each_language_with_the_same_placeholders(l
     assert sorted(set(fa) - set(other)) == []
     assert {k: _fields(v) for k, v in fa.items()} == {k: _fields(other[k]) for k in fa}
     assert not any("<" in other[k] for k in fa)  # plain text: the adapters escape and format
+
+
+async def test_an_outage_recorded_elsewhere_shows_within_a_minute(rt):
+    """The menu keeps its outage read for up to a minute (it goes with nearly every reply)."""
+    freeze(rt)
+    async with ctx_for(rt, lang="en") as ctx:
+        assert (await main_menu(ctx)).text == "What would you like to do?"
+    await add_outage(rt, 80, 82)  # written by another process: this one's copy is stale
+    freeze(rt, NOW + timedelta(seconds=30))
+    async with ctx_for(rt, lang="en") as ctx:
+        assert (await main_menu(ctx)).text == "What would you like to do?"
+    freeze(rt, NOW + timedelta(seconds=61))
+    async with ctx_for(rt, lang="en") as ctx:
+        assert "Notice: services will pause" in (await main_menu(ctx)).text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
-from bot.staff_state import CHANNEL
+from bot.staff_state import CHANNEL, STAFF_TTL, staff_ids
 from storage import admin
 from storage.models import Application, Broadcast, Conversation
 from tests.bot_kit import Chat, bot_settings, datas, running_bot, seeded_runtime
@@ -92,3 +92,16 @@ async def test_typed_rejection_reason_after_a_restart(botapi, process):
         async with rt.db.session() as s:
             assert (await s.scalar(select(Application))).status == "awaiting_payment"
         assert (await staff_row(rt, REVIEWER)).step == "idle"
+
+
+async def test_someone_made_staff_elsewhere_is_known_within_the_ttl(rt):
+    """Each process re-reads who is staff at most every STAFF_TTL (a national's text skips it)."""
+    now = rt.clock()
+    rt.clock = lambda: now
+    assert await staff_ids(rt) == frozenset()
+    async with rt.db.session() as session:  # another process (the CLI) adds a reviewer
+        await admin.add_staff(session, "test", REVIEWER, "reviewer")
+    rt.clock = lambda: now + STAFF_TTL / 2
+    assert await staff_ids(rt) == frozenset()
+    rt.clock = lambda: now + STAFF_TTL
+    assert await staff_ids(rt) == {REVIEWER}
