@@ -6,7 +6,7 @@ capped a 2-core machine near 100 sends/s; aiohttp's connector does not.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import json
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -14,7 +14,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON = {"Content-Type": "application/json"}
 
 
 def _timeout(read: float | None) -> aiohttp.ClientTimeout:
@@ -67,9 +67,11 @@ class AiohttpRequest(BaseRequest):
                 for name, (filename, content, mime) in request_data.multipart_data.items():
                     form.add_field(name, content, filename=filename, content_type=mime)
                 data = form
-            else:  # encoded here: aiohttp's FormData machinery showed in the worker's profile
-                data = urlencode(request_data.json_parameters).encode()
-                headers = _FORM
+            else:
+                # A JSON body, which Telegram and Bale both document (except for uploads):
+                # form-encoding PTB's JSON-encoded values cost twice as much CPU per send.
+                data = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+                headers = _JSON
         if isinstance(read_timeout, DefaultValue):
             timeout = self._timeout
         else:

@@ -31,6 +31,21 @@ _SAVE = (
             version=_T.c.version + 1, updated_at=bindparam("now"))
 )  # fmt: skip
 
+_FIRST: dict[str, Any] = {}
+
+
+def _first_contact(session: AsyncSession) -> Any:
+    """INSERT of a new chat's row that yields to a concurrent one (built once per dialect)."""
+    dialect = session.bind.dialect.name
+    if dialect not in _FIRST:
+        _FIRST[dialect] = (
+            insert_for(session)(_T)
+            .values(channel=bindparam("channel"), chat_id=bindparam("chat_id"), step="start",
+                    data={}, version=0, updated_at=bindparam("now"))
+            .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+        )  # fmt: skip
+    return _FIRST[dialect]
+
 
 async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversation:
     """The chat's conversation row, created on first contact; locked on PostgreSQL."""
@@ -39,10 +54,7 @@ async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversatio
     conv = await session.scalar(query, params)
     if conv is not None:
         return conv
-    stmt = insert_for(session)(Conversation).values(
-        channel=channel, chat_id=chat_id, step="start", data={}, version=0, updated_at=utcnow()
-    )
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "chat_id"]))
+    await session.execute(_first_contact(session), params | {"now": utcnow()})
     conv = await session.scalar(query.execution_options(populate_existing=True), params)
     assert conv is not None
     return conv

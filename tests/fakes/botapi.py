@@ -367,7 +367,11 @@ class FakeBotAPI:
     # ---- HTTP ---------------------------------------------------------------------------------
     async def _params(self, request: web.Request) -> tuple[JSON, dict[str, tuple[bytes, str]]]:
         if request.content_type == "application/json":
-            return await request.json(), {}
+            body = await request.json()
+            chat_id = body.get("chat_id")  # Telegram takes "123" for 123 in JSON too
+            if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
+                body["chat_id"] = int(chat_id)
+            return body, {}
         params: JSON = {}
         uploads: dict[str, tuple[bytes, str]] = {}
         form = await request.post() if request.method == "POST" else request.query
