@@ -212,7 +212,7 @@ async def insert_messages(
     `fresh`: the caller knows none of these keys exists yet, so a plain INSERT does (ON CONFLICT
     probes the unique index once more per row, a large share of a million-row insert).
     """
-    from storage.outbox import insert_for
+    from storage.outbox import BROADCAST_CONFLICT, KEY_CONFLICT, insert_for
 
     cols = {
         "key": literal(key_prefix, String) + cast(aud.nid, String),
@@ -230,7 +230,9 @@ async def insert_messages(
     q = aud.query.add_columns(*(expr.label(name) for name, expr in cols.items()))
     stmt = insert_for(session)(Outbox).from_select(list(cols), q)
     if not fresh:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
+        stmt = stmt.on_conflict_do_nothing(
+            **(KEY_CONFLICT if broadcast_id is None else BROADCAST_CONFLICT)
+        )
     result = await session.execute(stmt)
     if result.rowcount is None or result.rowcount < 0:
         # Python's sqlite3 reports no rowcount for a statement that begins with WITH.

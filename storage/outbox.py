@@ -33,7 +33,6 @@ async def enqueue(
     urgent: bool = False,
     due_at: datetime | None = None,
     deadline_at: datetime | None = None,
-    broadcast_id: int | None = None,
     claim_for: str | None = None,
     lease_seconds: float = 60.0,
 ) -> int | None:
@@ -45,7 +44,7 @@ async def enqueue(
     values = dict(
         key=key[:160], kind=kind, channel=channel, address=address, text=text, lang=lang,
         national_id=national_id, sms_text=sms_text, payload=payload, urgent=urgent,
-        due_at=due_at or utcnow(), deadline_at=deadline_at, broadcast_id=broadcast_id,
+        due_at=due_at or utcnow(), deadline_at=deadline_at,
         state="queued", attempts=0, fell_back=False, created_at=utcnow(),
     )  # fmt: skip
     if claim_for is not None:
@@ -56,6 +55,15 @@ async def enqueue(
 
 
 _INSERTS: dict[str, Any] = {}
+# The conflict targets of the outbox's two partial unique indexes (see models.messaging).
+KEY_CONFLICT: dict[str, Any] = {
+    "index_elements": ["key"],
+    "index_where": Outbox.broadcast_id.is_(None),
+}
+BROADCAST_CONFLICT: dict[str, Any] = {
+    "index_elements": ["broadcast_id", "national_id"],
+    "index_where": Outbox.broadcast_id.is_not(None),
+}
 
 
 def _insert_stmt(dialect: str) -> Any:
@@ -64,7 +72,7 @@ def _insert_stmt(dialect: str) -> Any:
     stmt = _INSERTS.get(dialect)
     if stmt is None:
         ins = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = ins(Outbox).on_conflict_do_nothing(index_elements=["key"]).returning(Outbox.id)
+        stmt = ins(Outbox).on_conflict_do_nothing(**KEY_CONFLICT).returning(Outbox.id)
         _INSERTS[dialect] = stmt
     return stmt
 

@@ -7,12 +7,16 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import Delivery
 from bot.runtime import Runtime
 from bot.worker import run_worker
 from handlers import broadcasts as bc
 from handlers.segments import SegmentError, format_segment, parse_segment
+from storage import broadcasts as bc_store
+from storage.models import National, Outbox
 from tests.conftest import PG_URL
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
@@ -97,6 +101,26 @@ async def test_broadcast_reaches_segment_in_each_language_minus_opt_outs(
     async with wrt.db.session() as s:  # starting again adds nobody twice
         again = await bc.create_broadcast(wrt, s, CLI, {}, "x")
         assert again.total == 4  # everyone reachable and not opted out, any province
+
+
+async def test_expanding_a_broadcast_again_adds_no_second_copy(wrt: Runtime) -> None:
+    """A start cut short and run again (or run twice) gives each recipient one copy."""
+    await add_people(wrt, [person(i) for i in range(5)])
+    async with wrt.db.session() as s:
+        b = await bc.create_broadcast(wrt, s, CLI, "", "x")
+    async with wrt.db.session() as s:
+        await s.execute(delete(Outbox).where(Outbox.national_id == min(await _ids(s))))
+    async with wrt.db.session() as s:
+        again = await bc_store.get(s, b.id)
+        assert again is not None
+        assert await bc_store.start(s, again, wrt.clock()) == 1  # only the missing one
+        assert await bc_store.start(s, again, wrt.clock()) == 0
+    got = Counter(r.national_id for r in await rows(wrt))
+    assert len(got) == 5 and set(got.values()) == {1}
+
+
+async def _ids(s: AsyncSession) -> list[int]:
+    return list((await s.scalars(select(National.id))).all())
 
 
 async def test_pause_resume_cancel(wrt: Runtime) -> None:

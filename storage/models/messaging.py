@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models.base import Base, BigId, utcnow
 
 _DIRECT = "state = 'queued' AND broadcast_id IS NULL"
+_NOT_BROADCAST = "broadcast_id IS NULL"
+_BROADCAST = "broadcast_id IS NOT NULL"
 # Bytewise on PostgreSQL: a broadcast checks a million keys, and the locale's collation costs
 # several times more per comparison; "C" also lets LIKE 'prefix%' use the unique index.
 _KEY = String(160).with_variant(String(160, collation="C"), "postgresql")
@@ -38,6 +40,13 @@ class Outbox(Base):
               sqlite_where=text("provider_ref IS NOT NULL")),
         Index("ix_outbox_sent_at", "sent_at", postgresql_where=text("sent_at IS NOT NULL"),
               sqlite_where=text("sent_at IS NOT NULL")),
+        # A cause yields one message: its key, or for a broadcast copy (broadcast, national),
+        # one compact index that also finds a broadcast's copies. A million-copy broadcast
+        # then updates one index fewer, and none on a 160-character text.
+        Index("uq_outbox_key", "key", unique=True, postgresql_where=text(_NOT_BROADCAST),
+              sqlite_where=text(_NOT_BROADCAST)),
+        Index("uq_outbox_broadcast", "broadcast_id", "national_id", unique=True,
+              postgresql_where=text(_BROADCAST), sqlite_where=text(_BROADCAST)),
         # Broadcast copies are found by broadcast_id; on PostgreSQL they stay out of this one
         # (a reminder's lookup goes through the "C"-collated key's LIKE prefix instead).
         Index("ix_outbox_national_id", "national_id",
@@ -45,9 +54,9 @@ class Outbox(Base):
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    key: Mapped[str] = mapped_column(_KEY, unique=True)
+    key: Mapped[str] = mapped_column(_KEY)
     national_id: Mapped[int | None]
-    broadcast_id: Mapped[int | None] = mapped_column(index=True)
+    broadcast_id: Mapped[int | None]
     kind: Mapped[str] = mapped_column(String(16))  # reply|notice|reminder|broadcast|otp
     channel: Mapped[str] = mapped_column(String(16))  # telegram | sms
     address: Mapped[str] = mapped_column(String(64))
