@@ -182,14 +182,18 @@ async def measure(
 async def run_bot(name: str, conn: Connection, args: argparse.Namespace, base: int) -> Any:
     """One measurement of one bot; the real bot gets a fresh database each time."""
     from bot.delivery import delivery_for
+    from bot.service import settle_heap
     from bot.telegram import build_application
 
     if name == "echo":
+        gc.unfreeze()  # the bare bot as python-telegram-bot runs it
         return await measure(conn, echo_application(args.url, args.token), base, args)
     with tempfile.TemporaryDirectory() as tmp:
         rt = await amayesh_runtime(args.url, args.token, args.db, Path(tmp))
         try:
-            return await measure(conn, build_application(rt), base, args)
+            app = build_application(rt)
+            settle_heap()  # as `amayesh run` does once it has started
+            return await measure(conn, app, base, args)
         finally:
             await delivery_for(rt).close()
             await rt.close()

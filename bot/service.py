@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -19,6 +20,16 @@ from sms.poller import delivery_report_hook, run_receive_poller
 log = logging.getLogger(__name__)
 
 
+def settle_heap() -> None:
+    """Take what startup built (modules, catalogs, the Application) out of full collections.
+
+    It lives as long as the process; left in, each full collection walked it again: a 90-100 ms
+    pause that every update in flight waited out, 4-8 ms once frozen (bench/bot_throughput).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def run_service(rt: Runtime) -> None:
     """Run until SIGINT/SIGTERM."""
     stop = asyncio.Event()
@@ -31,6 +42,7 @@ async def run_service(rt: Runtime) -> None:
     cleanup = await serve(app, rt.settings.http_host, rt.settings.http_port)
     if telegram is not None:
         await telegram.start()
+    settle_heap()
     log.info("listening on %s:%s", rt.settings.http_host, rt.settings.http_port)
     # One Bot for the whole process: the Telegram Application should be built on this one too,
     # so replies (send_now) and the worker share the same rate limits.
