@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 from handlers import receipts
 from handlers.base import Button, Ctx, Reply
 from handlers.convo import Event, State, ask, cancel_button, link_first, menu_reply
+from handlers.fmt import digits
 from handlers.linking import parse_year
 from sms.text import normalize_id, normalize_text
 from storage import household
 
 PERSONAL = {"menu:receipt", "menu:appts", "menu:status"}
+# Checks of someone else's card + birth year a chat may make in an hour: enough for a family,
+# too few to try out birth years against many card numbers.
+ELIG_LIMIT, ELIG_WINDOW = 10, timedelta(hours=1)
 
 
 async def on_menu(ctx: Ctx, st: State, data: str) -> list[Reply]:
@@ -114,9 +119,20 @@ async def on_elig_year(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
     year = parse_year(ev.text) if ev.kind == "text" else None
     if year is None:
         return [ask(ctx, "linking.bad_year")]
-    reply = await eligibility.check_unlinked(ctx, st.data.get("card", ""), str(year))
+    card = st.data.get("card", "")
     st.go("menu")
-    return [reply]
+    if not _count_check(ctx, st):
+        return [await menu_reply(ctx, ctx.t("eligibility.too_many", limit=digits(ctx, ELIG_LIMIT)))]
+    return [await eligibility.check_unlinked(ctx, card, str(year))]
+
+
+def _count_check(ctx: Ctx, st: State) -> bool:
+    """Count one card + birth year check in this chat's last hour; False once over the limit."""
+    since = ctx.now - ELIG_WINDOW
+    recent = [t for t in st.data.get("keep_elig", []) if datetime.fromisoformat(t) > since]
+    allowed = len(recent) < ELIG_LIMIT
+    st.data["keep_elig"] = [*recent, ctx.now.isoformat()] if allowed else recent
+    return allowed
 
 
 async def on_complaint_text(ctx: Ctx, st: State, ev: Event) -> list[Reply]:

@@ -6,7 +6,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from bot.shell import turn
 from handlers import eligibility as el
+from handlers.convo import Event
 from storage.models import Activity, Campaign
 from tests.feat_support import NOW, button_data, ctx_for, freeze, seed
 
@@ -106,3 +108,23 @@ async def test_campaign_with_no_province_list_covers_everyone(rt):
     result, _ = await check(rt, "200300400", province="تهران")
     assert result.eligible
     assert result.campaign is not None and result.campaign.code == "AMAYESH-19"
+
+
+async def test_someone_elses_card_can_be_checked_ten_times_an_hour(rt):
+    """Card + birth year guessing is slowed down per chat; the count lives in the database."""
+    freeze(rt)
+    await seed(rt)
+
+    async def check(year: int) -> str:
+        await turn(rt, "t-9", Event("button", data="menu:elig"))
+        await turn(rt, "t-9", Event("text", text="300400500"))
+        return "\n".join(r.text for r in await turn(rt, "t-9", Event("text", text=str(year))))
+
+    for year in range(1360, 1370):
+        assert "۱۰" not in await check(year)
+    assert "۱۰ کارت" in await check(1370)
+    async with rt.db.session() as s:
+        kinds = select(func.count()).where(Activity.kind == "eligibility_check")
+        assert await s.scalar(kinds) == 10  # the eleventh looked nothing up
+    freeze(rt, NOW + timedelta(minutes=61))
+    assert "۱۰ کارت" not in await check(1370)
