@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from handlers.base import Ctx, Reply
 from handlers.fmt import digits, local_day
@@ -16,6 +16,9 @@ from storage.models import Complaint
 
 MAX_CHARS = 2000
 SLA_WORKING_DAYS = 3
+# Every complaint gets a code (the SLA), but one chat or mobile filing more than this a day is
+# flooding the queue staff must answer; the same cap holds for everyone.
+DAILY_LIMIT, LIMIT_WINDOW = 10, timedelta(hours=24)
 _CODE = re.compile(r"^\s*(?:C\s*[-_/ ]?\s*)?(\d{4})\s*[-_/ ]\s*(\d{1,6})\s*$", re.IGNORECASE)
 
 
@@ -39,6 +42,8 @@ async def file_complaint(ctx: Ctx, text: str, photo_path: str | None = None) -> 
         return Reply(ctx.t("complaints.empty"))
     if len(body) > MAX_CHARS:
         return Reply(ctx.t("complaints.too_long", max=digits(ctx, MAX_CHARS)))
+    if refused := await over_limit(ctx):
+        return refused
     due = due_at(ctx)
     row = await store.create(
         ctx.session, year=jalali_year(ctx.today), channel=ctx.channel, address=ctx.address,
@@ -53,6 +58,14 @@ async def file_complaint(ctx: Ctx, text: str, photo_path: str | None = None) -> 
         sms_text=ctx.t("complaints.filed_sms", **params),
         payload={"complaint_code": row.code},
     )
+
+
+async def over_limit(ctx: Ctx) -> Reply | None:
+    """The answer when this chat or mobile filed DAILY_LIMIT complaints in the last day."""
+    since = ctx.now - LIMIT_WINDOW
+    if await store.count_from(ctx.session, ctx.channel, ctx.address, since) < DAILY_LIMIT:
+        return None
+    return Reply(ctx.t("complaints.too_many", limit=digits(ctx, DAILY_LIMIT)))
 
 
 def parse_code(raw: str) -> str | None:

@@ -158,6 +158,9 @@ async def on_complaint_photo(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
 async def _file_complaint(ctx: Ctx, st: State, text: str, ev: Event | None) -> list[Reply]:
     from handlers import complaints
 
+    if refused := await complaints.over_limit(ctx):  # before a photo is written
+        st.go("menu")
+        return [refused, await menu_reply(ctx)]
     path = None
     if ev is not None and ev.file is not None:
         if error := receipts.check_file(ev.file):

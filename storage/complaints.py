@@ -68,3 +68,11 @@ async def create(
 
 async def by_code(session: AsyncSession, code: str) -> Complaint | None:
     return await session.scalar(select(Complaint).where(Complaint.code == code))
+
+
+async def count_from(session: AsyncSession, channel: str, address: str, since: datetime) -> int:
+    """Complaints filed from one chat or mobile since `since`."""
+    query = select(func.count()).where(
+        Complaint.channel == channel, Complaint.address == address, Complaint.created_at >= since
+    )
+    return await session.scalar(query) or 0

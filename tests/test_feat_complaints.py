@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from handlers.complaints import MAX_CHARS, file_complaint, lookup_complaint, parse_code
 from storage.models import Activity, Complaint
-from tests.feat_support import ctx_for, freeze, seed
+from tests.feat_support import NOW, ctx_for, freeze, seed
 
 
 async def complaints(rt) -> list[Complaint]:
@@ -118,3 +118,19 @@ def test_codes_are_read_from_any_keyboard():
     assert parse_code("c ۱۴۰۵ ۱۲۳") == "C-1405-000123"
     assert parse_code("١٤٠٥/٠٠٠١٢٣") == "C-1405-000123"
     assert parse_code("C-1405") is None and parse_code("") is None
+
+
+async def test_ten_complaints_a_day_from_one_mobile_then_a_polite_no(rt):
+    """The cap is per chat or mobile, the same for everyone, and a refusal stores nothing."""
+    freeze(rt)
+    async with ctx_for(rt, channel="sms", address="09121112233") as ctx:
+        for i in range(10):
+            assert "C-1405-" in (await file_complaint(ctx, f"شکایت {i}")).text
+        refused = await file_complaint(ctx, "یازدهم")
+    assert "۱۰ شکایت" in refused.text and "C-1405-" not in refused.text
+    assert len(await complaints(rt)) == 10
+    async with ctx_for(rt, channel="sms", address="09124445566") as other:
+        assert "C-1405-000011" in (await file_complaint(other, "من هم")).text
+    freeze(rt, NOW + timedelta(hours=24, minutes=1))
+    async with ctx_for(rt, channel="sms", address="09121112233") as ctx:
+        assert "C-1405-000012" in (await file_complaint(ctx, "فردا")).text
