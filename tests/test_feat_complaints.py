@@ -8,8 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.shell import CHANNEL, read_event, turn
 from handlers.complaints import MAX_CHARS, file_complaint, lookup_complaint, parse_code
+from handlers.convo import Event
 from storage.models import Activity, Complaint
+from tests.bot_kit import png
 from tests.feat_support import NOW, ctx_for, freeze, seed
 
 
@@ -134,3 +137,20 @@ async def test_ten_complaints_a_day_from_one_mobile_then_a_polite_no(rt):
     freeze(rt, NOW + timedelta(hours=24, minutes=1))
     async with ctx_for(rt, channel="sms", address="09121112233") as ctx:
         assert "C-1405-000012" in (await file_complaint(ctx, "فردا")).text
+
+
+async def test_a_refused_complaint_photo_is_not_kept(rt, tmp_path):
+    """The messenger/terminal path checks the cap before the photo reaches the disk."""
+    freeze(rt)
+    async with ctx_for(rt, channel=CHANNEL, address="t-8") as ctx:
+        for i in range(10):
+            await file_complaint(ctx, f"شکایت {i}")
+    photo = tmp_path / "p.png"
+    photo.write_bytes(png(noise=b"eleventh"))
+    for event in (Event("button", data="menu:complaint"), Event("button", data="cmp:new"),
+                  Event("text", text="دفتر پول اضافه گرفت")):  # fmt: skip
+        await turn(rt, "t-8", event)
+    replies = await turn(rt, "t-8", await read_event(f"/file {photo}", []))  # type: ignore[arg-type]
+    assert "۱۰ شکایت" in replies[0].text
+    assert len(await complaints(rt)) == 10
+    assert not (rt.settings.files_dir / "complaints").exists()
