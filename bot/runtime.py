@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -14,6 +14,8 @@ from handlers.i18n import Catalog
 from sms.kavenegar import AsyncKavenegarAPI
 from storage.db import Database
 from storage.models import utcnow
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -29,6 +31,18 @@ class Runtime:
 
     def t(self, lang: str | None, key: str, /, **params: object) -> str:
         return self.catalog.t(lang, key, **params)
+
+    async def remember(
+        self, key: str, load: Callable[[datetime], Awaitable[tuple[T, datetime]]]
+    ) -> T:
+        """This process's copy of a slow-changing read: `load(now)` gives the value and the
+        moment it stops holding; until then (by `clock`) the copy is returned unread."""
+        now, hit = self.clock(), self.memo.get(key)
+        if hit is not None and hit[0] <= now < hit[1]:
+            return hit[2]  # type: ignore[no-any-return]
+        value, until = await load(now)
+        self.memo[key] = (now, until, value)
+        return value
 
     async def close(self) -> None:
         await self.http.close()

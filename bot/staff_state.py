@@ -12,7 +12,7 @@ import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,10 +80,9 @@ async def staff_ids(rt: Runtime) -> frozenset[int]:
     open flows, and staff are added from the command line, so the copy can lag only for someone
     made staff in the last STAFF_TTL (their typed answer then reaches the dialog, which hints).
     """
-    now, hit = rt.clock(), rt.memo.get(STAFF_KEY)
-    if hit is not None and hit[0] <= now < hit[0] + STAFF_TTL:
-        return hit[1]
-    async with rt.db.session() as s:
-        ids = await admin.active_staff_ids(s)
-    rt.memo[STAFF_KEY] = (now, ids)
-    return ids
+
+    async def load(now: datetime) -> tuple[frozenset[int], datetime]:
+        async with rt.db.session() as s:
+            return await admin.active_staff_ids(s), now + STAFF_TTL
+
+    return await rt.remember(STAFF_KEY, load)

@@ -38,17 +38,15 @@ async def outage_notice(ctx: Ctx) -> str | None:
 
 async def next_outage(ctx: Ctx) -> tuple[datetime, datetime, str] | None:
     """The outage under way or next, from this process's copy while it is fresh."""
-    now, memo = ctx.now, ctx.rt.memo
-    hit = memo.get(MEMO_KEY)
-    if hit is not None and hit[0] <= now < hit[1]:
-        return hit[2]
-    row = await active_or_upcoming(ctx.session, now)
-    value = None if row is None else (row.starts_at, row.ends_at, row.reason)
-    until = now + NOTICE_TTL
-    if row is not None:
-        until = min(until, row.starts_at if row.starts_at > now else row.ends_at)
-    memo[MEMO_KEY] = (now, until, value)
-    return value
+
+    async def load(now: datetime) -> tuple[tuple[datetime, datetime, str] | None, datetime]:
+        row = await active_or_upcoming(ctx.session, now)
+        if row is None:
+            return None, now + NOTICE_TTL
+        change = row.starts_at if row.starts_at > now else row.ends_at
+        return (row.starts_at, row.ends_at, row.reason), min(now + NOTICE_TTL, change)
+
+    return await ctx.rt.remember(MEMO_KEY, load)
 
 
 async def main_menu(ctx: Ctx) -> Reply:
