@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, National, Outbox, utcnow
-from storage.outbox import insert_for
+from storage.outbox import insert_of
 
 
 class StaleConversation(Exception):
@@ -31,20 +32,16 @@ _SAVE = (
             version=_T.c.version + 1, updated_at=bindparam("now"))
 )  # fmt: skip
 
-_FIRST: dict[str, Any] = {}
 
-
-def _first_contact(session: AsyncSession) -> Any:
+@cache
+def _first_contact(dialect: str) -> Any:
     """INSERT of a new chat's row that yields to a concurrent one (built once per dialect)."""
-    dialect = session.bind.dialect.name
-    if dialect not in _FIRST:
-        _FIRST[dialect] = (
-            insert_for(session)(_T)
-            .values(channel=bindparam("channel"), chat_id=bindparam("chat_id"), step="start",
-                    data={}, version=0, updated_at=bindparam("now"))
-            .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
-        )  # fmt: skip
-    return _FIRST[dialect]
+    return (
+        insert_of(dialect)(_T)
+        .values(channel=bindparam("channel"), chat_id=bindparam("chat_id"), step="start",
+                data={}, version=0, updated_at=bindparam("now"))
+        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+    )  # fmt: skip
 
 
 async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversation:
@@ -54,7 +51,7 @@ async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversatio
     conv = await session.scalar(query, params)
     if conv is not None:
         return conv
-    await session.execute(_first_contact(session), params | {"now": utcnow()})
+    await session.execute(_first_contact(session.bind.dialect.name), params | {"now": utcnow()})
     conv = await session.scalar(query.execution_options(populate_existing=True), params)
     assert conv is not None
     return conv

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,11 @@ from storage.models import Contact, National, Outbox, utcnow
 
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert_of(session.bind.dialect.name)
+
+
+def insert_of(dialect: str) -> Any:
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 async def enqueue(
@@ -54,7 +59,6 @@ async def enqueue(
     return result.scalar_one_or_none()
 
 
-_INSERTS: dict[str, Any] = {}
 # The conflict targets of the outbox's two partial unique indexes (see models.messaging).
 KEY_CONFLICT: dict[str, Any] = {
     "index_elements": ["key"],
@@ -66,15 +70,11 @@ BROADCAST_CONFLICT: dict[str, Any] = {
 }
 
 
+@cache
 def _insert_stmt(dialect: str) -> Any:
     """One INSERT per dialect, built once: the values travel as parameters, so every call hits
     SQLAlchemy's compiled-statement cache instead of rebuilding the statement (hot path)."""
-    stmt = _INSERTS.get(dialect)
-    if stmt is None:
-        ins = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = ins(Outbox).on_conflict_do_nothing(**KEY_CONFLICT).returning(Outbox.id)
-        _INSERTS[dialect] = stmt
-    return stmt
+    return insert_of(dialect)(Outbox).on_conflict_do_nothing(**KEY_CONFLICT).returning(Outbox.id)
 
 
 async def route(session: AsyncSession, national_id: int) -> tuple[str, str] | None:
