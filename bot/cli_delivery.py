@@ -15,7 +15,7 @@ from handlers.staff_auth import CLI_PREFIX
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("worker", help="deliver the outbox (more may run on PostgreSQL)")
     p.add_argument("--no-scheduler", action="store_true", help="only send, no periodic chores")
-    p.add_argument("--lease", type=float, default=120.0, metavar="SECONDS",
+    p.add_argument("--lease", type=float, default=15.0, metavar="SECONDS",
                    help="how long a claimed row stays ours if this process dies")  # fmt: skip
     p.set_defaults(func=cmd_worker)
     b = sub.add_parser("broadcast", help="send a message to a segment of the registry")

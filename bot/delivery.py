@@ -38,6 +38,11 @@ MAX_ATTEMPTS = 8
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "chat_id is empty")
 
 
+def _describe(exc: NetworkError) -> str:
+    """The error's class and message; a 5xx keeps its status ("Bad Gateway")."""
+    return f"{type(exc).__name__}: {exc.message}"[:120]
+
+
 def concurrency(rate: float) -> int:
     """Requests in flight at once: enough to keep `rate` going at round trips of ~250 ms (a busy
     server), and no more, since each one in flight may be sent twice after a crash."""
@@ -89,7 +94,7 @@ class Delivery:
 
     async def deliver(self, jobs: list[Job]) -> None:
         """Send claimed jobs and record every outcome before returning."""
-        jobs = await self._drop_dead_reminders(jobs)
+        jobs = await self._drop_cancelled(await self._drop_dead_reminders(jobs))
         chats: dict[str, list[Job]] = defaultdict(list)
         sms: list[Job] = []
         for job in jobs:
@@ -134,7 +139,7 @@ class Delivery:
         await self.chat_rate.acquire(job.address)
         async with self.tg_slots:
             while True:
-                if job.deadline_at is not None and self.rt.clock() > job.deadline_at:
+                if self._late(job):
                     return await self._fallback(job, "deadline passed", unreachable=False)
                 await self.tg_rate.acquire()
                 try:
@@ -151,12 +156,10 @@ class Delivery:
                         return await self._fallback(job, exc.message, unreachable=True)
                     self._fail(job, f"telegram: {exc.message}")
                     return None
-                except NetworkError as exc:  # timeouts included: worth another try later
-                    self._retry(job, f"telegram: {type(exc).__name__}")
-                    return None
+                except NetworkError as exc:  # 5xx, timeouts, drops: worth another try later
+                    return await self._retry(job, f"telegram: {_describe(exc)}")
                 except TelegramError as exc:
-                    self._fail(job, f"telegram: {exc.message}")
-                    return None
+                    return await self._retry(job, f"telegram: {exc.message}")
                 self.recorder.add(
                     Outcome(job.id, "sent", provider_ref=str(message_id), at=self.rt.clock())
                 )
@@ -173,12 +176,40 @@ class Delivery:
     def _fail(self, job: Job, reason: str) -> None:
         self.recorder.add(Outcome(job.id, "failed", error=reason))
 
-    def _retry(self, job: Job, reason: str) -> None:
+    def _late(self, job: Job) -> bool:
+        """Past its deadline. A broadcast copy only counts as late once Telegram has failed it:
+        a million copies take hours at Telegram's rate, and waiting in line is no failure."""
+        if job.deadline_at is None or self.rt.clock() <= job.deadline_at:
+            return False
+        return job.kind != "broadcast" or job.attempts > 1
+
+    async def _retry(self, job: Job, reason: str) -> Job | None:
+        """Try again later; past the attempts or the deadline the message goes by SMS, once."""
         if job.attempts >= MAX_ATTEMPTS:
-            self._fail(job, f"{reason} (gave up after {job.attempts} attempts)")
-        else:
-            due = self.rt.clock() + backoff(job.attempts)
-            self.recorder.add(Outcome(job.id, "queued", error=reason, due_at=due))
+            gave_up = f"{reason} (gave up on telegram after {job.attempts} attempts)"
+            return await self._fallback(job, gave_up, unreachable=False)
+        due = self.rt.clock() + backoff(job.attempts)
+        if job.deadline_at is not None and due > job.deadline_at:
+            due = max(job.deadline_at, self.rt.clock())  # the next try is the SMS, at the deadline
+        self.recorder.add(Outcome(job.id, "queued", error=reason, due_at=due))
+        return None
+
+    async def _drop_cancelled(self, jobs: list[Job]) -> list[Job]:
+        """Cancel is final: copies claimed before a cancel and not yet sent are not sent."""
+        wanted = {j.broadcast_id for j in jobs if j.broadcast_id is not None}
+        if not wanted:
+            return jobs
+        async with self.rt.db.session() as s:
+            gone = await store.cancelled_broadcasts(s, wanted)
+        if not gone:
+            return jobs
+        keep = []
+        for job in jobs:
+            if job.broadcast_id in gone:
+                self.recorder.add(Outcome(job.id, "cancelled", error="broadcast cancelled"))
+            else:
+                keep.append(job)
+        return keep
 
     async def _drop_dead_reminders(self, jobs: list[Job]) -> list[Job]:
         """A reminder for a cancelled or past appointment is not sent."""

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     quiet_hours: str = "22:00-07:00"
     default_language: str = "fa"
     worker_batch: int = Field(200, ge=1, le=1000)
+    # Outbound safety (issue 11): a low-credit warning to the admins below this many rials,
+    # and how long sent messages' texts and payloads are kept.
+    sms_credit_warn: int | None = Field(None, ge=0)
+    retention_days: int = Field(180, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -83,13 +83,24 @@ async def _lane(
             t.cancel()
 
 
+# A sender renews its leases every LEASE/3 while it works, so a lease can be short: rows of a
+# process that died are taken over (by the renewer of any live worker) within LEASE seconds.
+LEASE_SECONDS = 15.0
+
+
 async def _renew(rt: Runtime, d: Delivery, stop: asyncio.Event, lease: float) -> None:
     while not stop.is_set():
         with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), lease / 3)
-        with suppress(Exception):
+        try:
             async with rt.db.session() as s:
-                await store.renew_leases(s, d.owner, lease)
+                await store.renew_leases(s, d.owner, lease, rt.clock())
+            async with rt.db.session() as s:  # the rows of a process that died
+                n = await store.requeue_expired(s, rt.clock())
+            if n:
+                log.info("took over %d rows whose sender stopped renewing its lease", n)
+        except Exception:
+            log.exception("renewing leases failed")
 
 
 async def run_worker(
@@ -97,7 +108,7 @@ async def run_worker(
     stop: asyncio.Event,
     *,
     bot: telegram.Bot | None = None,
-    lease_seconds: float = 120.0,
+    lease_seconds: float = LEASE_SECONDS,
     poll: float = 0.5,
 ) -> None:
     """Deliver the outbox until `stop` is set."""

@@ -201,7 +201,7 @@ def format_progress(rt: Runtime, lang: str, p: store.Progress) -> str:
     c = p.counts
     eta = "-" if p.eta_seconds is None else f"{p.eta_seconds / 60:.0f}"
     return rt.t(lang, "broadcasts.progress", id=p.broadcast_id, state=p.state, total=p.total,
-                queued=c.get("queued", 0) + c.get("sending", 0), held=c.get("held", 0),
+                queued=c.get("queued", 0), in_flight=c.get("sending", 0), held=c.get("held", 0),
                 sent=c.get("sent", 0) + c.get("delivered", 0), failed=c.get("failed", 0),
                 cancelled=c.get("cancelled", 0), rate=f"{p.rate:.1f}", eta=eta)  # fmt: skip
 

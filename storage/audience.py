@@ -212,7 +212,9 @@ async def insert_messages(
     `fresh`: the caller knows none of these keys exists yet, so a plain INSERT does (ON CONFLICT
     probes the unique index once more per row, a large share of a million-row insert).
     """
-    from storage.outbox import BROADCAST_CONFLICT, KEY_CONFLICT, insert_for
+    from storage.outbox import BROADCAST_CONFLICT, KEY_CONFLICT, default_deadline, insert_for
+
+    deadline_at = deadline_at or default_deadline(kind, due_at)
 
     cols = {
         "key": literal(key_prefix, String) + cast(aud.nid, String),

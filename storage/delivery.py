@@ -7,10 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Contact, Outbox, utcnow
+from storage.models import Broadcast, Contact, Outbox, utcnow
 from storage.outbox import sms_address
 
 # Interactive kinds are never held back by quiet hours, whatever their `urgent` flag says.
@@ -48,7 +59,9 @@ class Job:
 
 @dataclass
 class Outcome:
-    """What became of one job; `state` is sent | delivered | failed | queued (retry) | cancelled."""
+    """What became of one job; `state` is sent | delivered | failed | queued (retry) | cancelled
+    | held (the SMS account cannot send: kept, not failed). `refund`: this try does not count
+    towards the attempts (the row was never offered to the provider)."""
 
     id: int
     state: str
@@ -57,6 +70,7 @@ class Outcome:
     sms_parts: int | None = None
     due_at: datetime | None = None
     at: datetime | None = None
+    refund: bool = False
 
 
 def _jobs(rows: Sequence[Any]) -> list[Job]:
@@ -112,6 +126,16 @@ async def _claim(
     return _jobs((await session.execute(stmt)).all())
 
 
+async def cancelled_broadcasts(session: AsyncSession, ids: set[int]) -> set[int]:
+    """Which of these broadcasts were cancelled (their claimed copies are not sent)."""
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        select(Broadcast.id).where(Broadcast.id.in_(ids), Broadcast.state == "cancelled")
+    )
+    return set(rows)
+
+
 async def claimed(session: AsyncSession, owner: str, ids: Sequence[int]) -> list[Job]:
     """Rows an interactive adapter enqueued with claim_for=owner, to send right away."""
     if not ids:
@@ -124,6 +148,10 @@ async def claimed(session: AsyncSession, owner: str, ids: Sequence[int]) -> list
     return _jobs(rows.all())
 
 
+_ST = bindparam("st", type_=String)
+# Cancel is final: a copy of a cancelled broadcast that was in flight is never written back
+# queued/held for another try (cancel itself only moves the rows that were not in flight).
+_CANCELLED = exists().where(Broadcast.id == _T.c.broadcast_id, Broadcast.state == "cancelled")
 _RECORD = (
     _T.update()
     .where(
@@ -132,7 +160,12 @@ _RECORD = (
         _T.c.state == "sending",
     )
     .values(
-        state=bindparam("st"),
+        state=case(
+            (and_(or_(_ST == "queued", _ST == "held"), _T.c.broadcast_id.is_not(None), _CANCELLED),
+             "cancelled"),
+            else_=_ST,
+        ),
+        attempts=_T.c.attempts - bindparam("refund"),
         error=func.coalesce(bindparam("err", type_=_T.c.error.type), _T.c.error),
         provider_ref=func.coalesce(bindparam("ref", type_=_T.c.provider_ref.type),
                                    _T.c.provider_ref),
@@ -159,7 +192,7 @@ async def record(session: AsyncSession, owner: str, outcomes: Sequence[Outcome])
         params.append(dict(
             oid=o.id, owner=owner, st=o.state, err=o.error and o.error[:200],
             ref=o.provider_ref, parts=o.sms_parts, sent=sent,
-            dlv=at if o.state == "delivered" else None, due=o.due_at,
+            dlv=at if o.state == "delivered" else None, due=o.due_at, refund=int(o.refund),
         ))  # fmt: skip
     conn = await session.connection()
     await conn.execute(_RECORD, params)
@@ -178,9 +211,12 @@ async def reroute_to_sms(
     await session.execute(
         update(Outbox)
         .where(Outbox.id == job.id, Outbox.lease_owner == owner)
-        .values(channel="sms", address=mobile, text=text, fell_back=True, error=reason[:200])
+        # The SMS gets its own tries: Telegram's must not use them up (it may have had 8).
+        .values(
+            channel="sms", address=mobile, text=text, fell_back=True, error=reason[:200], attempts=1
+        )
     )
-    job.channel, job.address, job.text, job.fell_back = "sms", mobile, text, True
+    job.channel, job.address, job.text, job.fell_back, job.attempts = "sms", mobile, text, True, 1
     return job
 
 
@@ -227,8 +263,10 @@ async def release(session: AsyncSession, owner: str) -> int:
     return result.rowcount or 0
 
 
-async def renew_leases(session: AsyncSession, owner: str, lease_seconds: float) -> None:
-    """Keep our leases alive while a long 429 pause holds rows back."""
+async def renew_leases(
+    session: AsyncSession, owner: str, lease_seconds: float, now: datetime | None = None
+) -> None:
+    """Keep our leases alive while we work (a long 429 pause, a slow gateway)."""
     mine = select(Outbox.id).where(Outbox.state == "sending", Outbox.lease_owner == owner)
     if session.bind.dialect.name == "postgresql":
         # A row locked now is being recorded (it leaves 'sending'): waiting for it while holding
@@ -237,7 +275,7 @@ async def renew_leases(session: AsyncSession, owner: str, lease_seconds: float) 
     await session.execute(
         update(Outbox)
         .where(Outbox.id.in_(mine.scalar_subquery()), Outbox.lease_owner == owner)
-        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        .values(lease_until=(now or utcnow()) + timedelta(seconds=lease_seconds))
         .execution_options(synchronize_session=False)
     )
 

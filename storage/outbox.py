@@ -13,6 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, National, Outbox, utcnow
 
+# Every kind that can reach a national by SMS has a deadline: past it (or past the attempts) a
+# message Telegram keeps refusing with 5xx/timeouts goes by SMS instead, once. Notices and
+# reminders matter within the hour; a broadcast copy may wait longer (its fallback costs money).
+DEADLINES: dict[str, timedelta] = {
+    "notice": timedelta(minutes=30),
+    "reminder": timedelta(hours=1),
+    "broadcast": timedelta(hours=6),
+}
+
+
+def default_deadline(kind: str, due_at: datetime) -> datetime | None:
+    """The deadline of a row of `kind` due at `due_at` when its writer gave none."""
+    span = DEADLINES.get(kind)
+    return None if span is None else due_at + span
+
 
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
@@ -39,17 +54,18 @@ async def enqueue(
     due_at: datetime | None = None,
     deadline_at: datetime | None = None,
     claim_for: str | None = None,
-    lease_seconds: float = 60.0,
+    lease_seconds: float = 15.0,
 ) -> int | None:
     """Queue one message in the caller's transaction; None when `key` was used before.
 
     `claim_for` names a process that will send it right after commit (a reply): the row is
     written already leased to it, so the worker leaves it alone unless that process dies.
     """
+    due_at = due_at or utcnow()
     values = dict(
         key=key[:160], kind=kind, channel=channel, address=address, text=text, lang=lang,
         national_id=national_id, sms_text=sms_text, payload=payload, urgent=urgent,
-        due_at=due_at or utcnow(), deadline_at=deadline_at,
+        due_at=due_at, deadline_at=deadline_at or default_deadline(kind, due_at),
         state="queued", attempts=0, fell_back=False, created_at=utcnow(),
     )  # fmt: skip
     if claim_for is not None:

@@ -159,10 +159,10 @@ async def test_permanent_sms_error_fails_with_reason(
 ) -> None:
     [nid] = await add_people(wrt, [person(7)])
     await _notify(wrt, nid, "n:1", "x")
-    kavenegar.fail_next(418)
+    kavenegar.fail_next(420)  # links not allowed: the message itself is at fault
     await run_until(wrt, settled)
     [row] = await rows(wrt)
-    assert row.state == "failed" and (row.error or "").startswith("kavenegar 418")
+    assert row.state == "failed" and (row.error or "").startswith("kavenegar 420")
 
 
 async def test_quiet_hours_hold_what_is_not_urgent(
