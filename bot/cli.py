@@ -8,7 +8,16 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 
-from bot import cli_admin, cli_delivery, cli_outbox, cli_service, cli_sms, cli_staff
+from bot import (
+    cli_admin,
+    cli_delivery,
+    cli_outbox,
+    cli_service,
+    cli_sms,
+    cli_staff,
+    lograte,
+    redact,
+)
 from bot.runtime import Runtime, open_runtime
 from bot.settings import SettingsError, load_settings
 from storage.db import NotMigrated
@@ -29,7 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _run(command: Command, args: argparse.Namespace) -> int:
-    rt = await open_runtime(load_settings())
+    settings = load_settings()
+    redact.add_secrets(settings.telegram_token, settings.webhook_secret,
+                       settings.inbound_secret, settings.kavenegar_api_key)  # fmt: skip
+    rt = await open_runtime(settings)
     try:
         return await command(rt, args)
     finally:
@@ -44,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    lograte.install()  # repeats counted first (by message template), then every line redacted
+    redact.install()
     try:
         return asyncio.run(_run(args.func, args))
     except (SettingsError, NotMigrated) as exc:
