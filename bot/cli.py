@@ -17,6 +17,7 @@ from bot import (
     cli_staff,
     lograte,
     redact,
+    retention,
 )
 from bot.runtime import Runtime, open_runtime
 from bot.settings import SettingsError, load_settings
@@ -25,7 +26,7 @@ from storage.db import NotMigrated
 Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
 # Each module adds its sub-commands; keeps this file the same size as features grow.
 # cli_staff last: it extends the import, campaign and broadcast groups registered before it.
-MODULES = (cli_service, cli_admin, cli_sms, cli_delivery, cli_staff, cli_outbox)
+MODULES = (cli_service, cli_admin, cli_sms, cli_delivery, cli_staff, cli_outbox, retention)
 
 
 def build_parser() -> argparse.ArgumentParser:

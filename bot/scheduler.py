@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 
-from bot import sms_account
+from bot import retention, sms_account
 from bot.runtime import Runtime
 from handlers.broadcasts import start_due
 from handlers.reminders import queue_due_deadline_reminders
@@ -26,7 +26,7 @@ async def tick(rt: Runtime, hooks: Sequence[Hook] = ()) -> None:
     """One round of every chore; a failing chore is logged and does not stop the others."""
     chores: list[tuple[str, Hook]] = [
         ("requeue", _requeue), ("broadcasts", _broadcasts), ("deadlines", _deadlines),
-        ("sms_account", sms_account.check),
+        ("sms_account", sms_account.check), ("retention", retention.chore),
     ]  # fmt: skip
     chores += [(getattr(h, "__name__", "hook"), h) for h in (*HOOKS, *hooks)]
     for name, chore in chores:

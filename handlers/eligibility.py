@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import day, digits
 from sms.text import normalize_digits, normalize_id
-from storage.activity import record
+from storage.activity import count_since, record
 from storage.campaigns import covers, current_and_recent, is_open
 from storage.household import national_by_card
 from storage.models import Campaign, National
@@ -22,6 +22,11 @@ OTHER_PROVINCE = "other_province"
 WINDOW_CLOSED = "window_closed"
 NOT_YET_OPEN = "not_yet_open"
 NO_CAMPAIGN = "no_campaign"
+# Wrong birth years tried against one card, from every chat and SMS together, before that card
+# answers "not found" to everyone for a day (the per-chat limit alone let two chats find a
+# birth year in 11 checks). The real owner links the card instead (contact share or SMS code).
+CARD_MISSES, CARD_WINDOW = 5, timedelta(days=1)
+MISS = "eligibility_miss"
 REASONS = (ROUND, CARD_EXPIRED, TRANSIT_MISSING, TRANSIT_EXPIRED, OTHER_PROVINCE,
            WINDOW_CLOSED, NOT_YET_OPEN, NO_CAMPAIGN)  # fmt: skip
 
@@ -128,8 +133,13 @@ async def check_unlinked(ctx: Ctx, card_number: str, birth_year: str) -> Reply:
     if not card or not (year.isascii() and year.isdigit() and len(year) == 4):
         return Reply(ctx.t("eligibility.bad_input"))
     national = await national_by_card(ctx.session, card)
-    if national is not None and national.birth_year != int(year):
-        national = None  # a wrong pair looks exactly like an unknown card
+    if national is not None:
+        misses = await count_since(ctx.session, MISS, national.id, ctx.now - CARD_WINDOW)
+        if misses >= CARD_MISSES:
+            national = None  # tried too often: looks like a miss, whatever the year
+        elif national.birth_year != int(year):
+            record(ctx.session, MISS, national.id, ctx.now)
+            national = None  # a wrong pair looks exactly like an unknown card
     record(ctx.session, "eligibility_check", national.id if national else None, ctx.now)
     if national is None:
         return Reply(ctx.t("eligibility.not_found"))

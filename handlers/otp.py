@@ -1,8 +1,11 @@
-"""One-time codes by SMS: 6 digits, valid 5 minutes, 5 tries, at most 3 per mobile per hour.
+"""One-time codes by SMS: 6 digits, valid 5 minutes, 5 tries, at most 3 per mobile per hour,
+and at most 10 wrong guesses per mobile a day, whichever chats they come from.
 
 Only a salted scrypt hash is stored. A 6-digit code has a million values, so the hash alone
-would not stop an offline search; scrypt makes each guess cost, and the limits above cap online
-guessing at 15 an hour per mobile.
+would not stop an offline search; scrypt makes each guess cost. Online, 3 codes x 5 tries allowed
+15 guesses an hour per mobile from any number of chats; the daily cap over all of a mobile's codes
+makes it 10 a day. It only stops SMS codes: sharing one's own contact (Telegram vouches for the
+number) still links, so an attacker burning the guesses does not lock the real owner out.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ TTL = timedelta(minutes=5)
 MAX_TRIES = 5
 PER_HOUR = 3
 WINDOW = timedelta(hours=1)
+GUESSES_PER_DAY, GUESS_WINDOW = 10, timedelta(days=1)
 # 16 MiB and a few tens of ms per hash: run in a thread so the event loop never waits on it.
 _N, _R, _P = 2**14, 8, 1
 
@@ -88,6 +92,10 @@ async def request_code(
     if len(recent) >= PER_HOUR:
         wait = max(recent[-PER_HOUR] + WINDOW - now, timedelta(seconds=1))
         return OtpOutcome("too_many", retry_in=wait)
+    guessed = await store.wrong_guesses_since(session, mobile, now - GUESS_WINDOW)
+    if len(guessed) >= GUESSES_PER_DAY:  # no new code to guess at until the oldest ages out
+        wait = max(guessed[-GUESSES_PER_DAY] + GUESS_WINDOW - now, timedelta(seconds=1))
+        return OtpOutcome("too_many", retry_in=wait)
     code, expires = new_code(), now + TTL
     row = await store.add_code(
         session, mobile=mobile, national_id=national_id, code_hash=await hash_code(code),
@@ -114,6 +122,9 @@ async def verify_code(rt: Runtime, session: AsyncSession, mobile: str, code: str
         return VerifyOutcome("expired")
     if row.attempts >= MAX_TRIES:
         return VerifyOutcome("locked")
+    guessed = await store.wrong_guesses_since(session, mobile, now - GUESS_WINDOW)
+    if len(guessed) >= GUESSES_PER_DAY:
+        return VerifyOutcome("locked")
     if row.expires_at <= now:
         return VerifyOutcome("expired")
     if not (len(typed) == DIGITS and typed.isascii() and typed.isdigit()):
@@ -122,5 +133,5 @@ async def verify_code(rt: Runtime, session: AsyncSession, mobile: str, code: str
     if await check_code(typed, row.code_hash):
         store.mark_used(row, now)
         return VerifyOutcome("ok", national_id=row.national_id)
-    left = MAX_TRIES - store.count_attempt(row)
+    left = min(MAX_TRIES - store.count_attempt(row), GUESSES_PER_DAY - len(guessed) - 1)
     return VerifyOutcome("locked") if left <= 0 else VerifyOutcome("wrong", tries_left=left)

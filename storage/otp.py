@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import National, OtpCode, Outbox
@@ -18,6 +18,42 @@ async def created_since(session: AsyncSession, mobile: str, since: datetime) -> 
         .order_by(OtpCode.created_at)
     )
     return list(rows)
+
+
+async def wrong_guesses_since(
+    session: AsyncSession, mobile: str, since: datetime
+) -> list[datetime]:
+    """One entry per wrong guess at this mobile's codes made since `since` (dated by its code),
+    oldest first: the daily cap counts guesses over all codes, from whichever chat."""
+    rows = await session.execute(
+        select(OtpCode.created_at, OtpCode.attempts)
+        .where(OtpCode.mobile == mobile, OtpCode.created_at > since, OtpCode.attempts > 0)
+        .order_by(OtpCode.created_at)
+    )
+    return [at for at, n in rows.all() for _ in range(n)]
+
+
+async def scrub_stale_codes(session: AsyncSession, now: datetime) -> int:
+    """Blank the code in every one-time-code outbox row past its deadline that still has it,
+    whatever its state (queued with SMS off, held, failed): no usable code stays at rest."""
+    result = await session.execute(
+        update(Outbox)
+        # The key range uses the unique key index on both databases (a LIKE would not on SQLite).
+        .where(Outbox.key >= "otp:", Outbox.key < "otp;", Outbox.broadcast_id.is_(None))
+        .where(Outbox.kind == "otp", Outbox.deadline_at < now, Outbox.text != "***")
+        .values(text="***", sms_text=None, payload={"scrubbed": True})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def delete_old_codes(session: AsyncSession, before: datetime, dry_run: bool) -> int:
+    """Hashed codes created before `before` (long expired; the limits only look back a day)."""
+    where = OtpCode.created_at < before
+    if dry_run:
+        return await session.scalar(select(func.count()).select_from(OtpCode).where(where)) or 0
+    result = await session.execute(delete(OtpCode).where(where))
+    return result.rowcount or 0
 
 
 async def add_code(
