@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow
 from bot.telegram_staff import GROUP, LANG, TEXT_STEPS, Ctx, say, staff
 from handlers import review
+from handlers.review_copy import review_copy
+
+log = logging.getLogger(__name__)
 
 
 def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -38,15 +43,22 @@ async def show_next(rt: Runtime, update: Update, context: Ctx, actor: str) -> No
     assert chat is not None
     path = Path(rt.settings.files_dir) / card.file_path
     try:
-        data = await asyncio.to_thread(path.read_bytes)
+        copy = await asyncio.to_thread(review_copy, path, card.mime)
     except OSError:
-        await say(update, caption, reply_markup=kb)  # the file is gone: decide on the figures
+        copy = None  # the file is gone
+    if copy is None:  # nothing showable: decide on the figures (the original, if any, is kept)
+        note = rt.t(LANG, "review_copy.none")
+        await say(update, f"{caption}\n{note}"[:1024], reply_markup=kb)
         return
-    if card.mime.startswith("image/"):
-        await chat.get_bot().send_photo(chat.id, data, caption=caption, reply_markup=kb)
-    else:
-        await chat.get_bot().send_document(chat.id, data, caption=caption, reply_markup=kb,
-                                           filename=path.name)  # fmt: skip
+    if copy.note is not None:
+        caption = f"{caption}\n{rt.t(LANG, copy.note)}"[:1024]
+    bot = chat.get_bot()
+    try:
+        await bot.send_photo(chat.id, copy.data, caption=caption, reply_markup=kb)
+    except BadRequest as exc:  # a photo Telegram refuses must not block the queue: as a file
+        log.info("review photo refused (%s): sending it as a document", exc.message)
+        await bot.send_document(chat.id, copy.data, caption=caption, reply_markup=kb,
+                                filename=copy.filename)  # fmt: skip
 
 
 async def _decide(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import re
 import struct
@@ -17,6 +18,8 @@ from sms.text import normalize_digits, normalize_id
 from storage import activity
 from storage import receipts as store
 from storage.models import Campaign
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
 _TRACKING = re.compile(r"^[0-9A-Z]{4,40}$")
@@ -75,8 +78,12 @@ def write_file(root: Path, rel: str, data: bytes) -> None:
     target = root / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)  # atomic: a reader never sees half a file
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)  # atomic: a reader never sees half a file
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave half a file behind
+        raise
 
 
 def _move(root: Path, src: str, dst: str) -> bool:
@@ -94,7 +101,12 @@ async def stage(ctx: Ctx, file: SlipFile) -> str | None:
     error = check_file(file)
     if error is None and file.data is not None:
         file.path = f"incoming/{file.sha256}.{file.ext}"
-        await asyncio.to_thread(write_file, ctx.rt.settings.files_dir, file.path, file.data)
+        try:
+            await asyncio.to_thread(write_file, ctx.rt.settings.files_dir, file.path, file.data)
+        except OSError as exc:
+            log.error("storing a slip failed: %s", exc.strerror or type(exc).__name__)
+            file.path = ""
+            return "receipts.write_failed"
         file.data = None  # the conversation keeps the path, never the bytes
     return error
 

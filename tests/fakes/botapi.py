@@ -77,6 +77,23 @@ def _chat(chat_id: int | str, first_name: str | None = None) -> JSON:
     return chat
 
 
+def _check_photo(content: bytes) -> None:
+    """Telegram's photo limits: 10 MB, width + height <= 10000, ratio <= 20 (else 400)."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(content) > 10 * 1024 * 1024:
+        raise APIError(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+    try:
+        with Image.open(io.BytesIO(content)) as im:
+            width, height = im.size
+    except (UnidentifiedImageError, OSError):
+        return  # not our business here: the tests' placeholder bytes stay accepted
+    if width + height > 10_000 or max(width, height) > 20 * max(1, min(width, height)):
+        raise APIError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+
+
 class FakeBotAPI:
     def __init__(
         self, token: str = "123456:TEST-token_abc", bot_username: str = "amayesh_test_bot"
@@ -526,6 +543,7 @@ class FakeBotAPI:
 
     async def _m_sendPhoto(self, params: JSON, uploads: dict[str, tuple[bytes, str]]) -> JSON:
         fid, content, _ = self._file_param(params, uploads, "photo", "photo.jpg")
+        _check_photo(content)
         size = {
             "file_id": fid,
             "file_unique_id": f"u{fid}",
