@@ -29,6 +29,7 @@ from bot.sms_out import SmsSender, backoff
 from storage import delivery as store
 from storage import reminders as reminder_store
 from storage.delivery import Job, Outcome
+from storage.outbox import DEADLINES
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,9 @@ class Delivery:
         """Try again later; past the attempts or the deadline the message goes by SMS, once."""
         if job.attempts >= MAX_ATTEMPTS:
             gave_up = f"{reason} (gave up on telegram after {job.attempts} attempts)"
+            if job.kind not in DEADLINES:  # a chat reply or a staff alert: no SMS of it
+                self._fail(job, gave_up)
+                return None
             return await self._fallback(job, gave_up, unreachable=False)
         due = self.rt.clock() + backoff(job.attempts)
         if job.deadline_at is not None and due > job.deadline_at:

@@ -56,7 +56,8 @@ async def _drive(
     clock = Clock()
     rt.clock = clock
     stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(rt, stop, poll=0.05))
+    # Leases are in the runtime's clock: one that jumps minutes must not expire them mid-send.
+    task = asyncio.create_task(run_worker(rt, stop, poll=0.05, lease_seconds=86_400))
     try:
         async with asyncio.timeout(limit):
             while not done(await count_states(rt)):
@@ -266,3 +267,17 @@ async def test_a_slow_send_keeps_its_lease(wrt: Runtime, botapi: FakeBotAPI) -> 
     await _notify(wrt, nid, "n:1", "آهسته")
     await run_until(wrt, settled, lease_seconds=0.6)
     assert len(botapi.messages_to(605)) == 1  # not sent again by a takeover
+
+
+async def test_a_chat_reply_telegram_keeps_refusing_fails_visibly_not_by_sms(
+    wrt: Runtime, botapi: FakeBotAPI, kavenegar: FakeKavenegar
+) -> None:
+    [nid] = await add_people(wrt, [person(6, mobile="09151230006")])
+    botapi.fail_next("sendMessage", 502, "Bad Gateway", times=10_000)
+    async with wrt.db.session() as s:  # a menu with buttons means nothing as an SMS
+        await enqueue(s, key="reply:telegram:606:1:0", kind="reply", channel="telegram",
+                      address="606", text="منو", national_id=nid, urgent=True)  # fmt: skip
+    await _drive(wrt, lambda c: c.get("failed") == 1, timedelta(minutes=20))
+    [row] = await rows(wrt)
+    assert row.channel == "telegram" and "gave up on telegram after 8 attempts" in (row.error or "")
+    assert kavenegar.sent == []
