@@ -92,8 +92,9 @@ REDACTOR = Redactor()
 
 
 def install(root: logging.Logger | None = None) -> RedactFilter:
-    """Put the filter on every handler of the root logger (call after logging is configured;
-    handlers added later need `handler.addFilter(filter_for_handlers())`)."""
+    """Put the filter on every handler of the root logger. Call it after the handlers exist
+    (any formatter, plain or JSON); a handler added later needs `handler.addFilter(install())`
+    or `handler.addFilter(RedactFilter(REDACTOR))`."""
     flt = RedactFilter(REDACTOR)
     for handler in (root or logging.getLogger()).handlers:
         if not any(isinstance(f, RedactFilter) for f in handler.filters):
