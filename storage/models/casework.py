@@ -30,6 +30,8 @@ class Campaign(Base):
     bank_account: Mapped[str] = mapped_column(String(32), default="")
     documents: Mapped[list[str]] = mapped_column(JSON, default=list)
     offices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # {name,address,city}
+    # What a case that missed the window can still do (the جاماندگان route), in plain words.
+    late_route: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
