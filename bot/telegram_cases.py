@@ -17,12 +17,12 @@ from handlers import staff_complaints as desk
 
 async def on_open(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:
     """/open CARD"""
-    args = context.args or []
-    if len(args) != 1:
+    card = " ".join(context.args or [])  # «/open ۵۱۰ ۰۰۰ ۰۰۴»: spaces typed in the number
+    if not card:
         await say(update, rt.t(LANG, "cases.tg_open_usage"))
         return
     async with rt.db.session() as s:
-        out = await cases.open_case(rt, s, actor, args[0], door="telegram-staff")
+        out = await cases.open_case(rt, s, actor, card, door="telegram-staff")
     await say(update, out.text(rt, LANG))
 
 
@@ -39,12 +39,12 @@ async def on_exempt(rt: Runtime, update: Update, context: Ctx, actor: str) -> No
 
 async def on_identity(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:
     """/identity CARD"""
-    args = context.args or []
-    if len(args) != 1:
+    card = " ".join(context.args or [])
+    if not card:
         await say(update, rt.t(LANG, "cases.tg_identity_usage"))
         return
     async with rt.db.session() as s:
-        out = await casework.identity_check(rt, s, actor, args[0])
+        out = await casework.identity_check(rt, s, actor, card)
     await say(update, out.text(rt, LANG))
 
 

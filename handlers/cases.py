@@ -182,9 +182,9 @@ def _opened_reply(ctx: Ctx, campaign: Campaign, lines: list[str], opened: list[O
     if waiting:
         parts.append(ctx.t("cases.pay", fee=fee, account=campaign.bank_account or "-"))
     parts.append(ctx.t("eligibility.no_agents"))
-    names = "، ".join(o.national.first_name for o in opened) if ctx.lang != "en" else ", ".join(
-        o.national.first_name for o in opened)  # fmt: skip
-    sms = ctx.t("cases.opened_sms", title=campaign.title, names=names or "-",
+    names = ("، " if ctx.lang != "en" else ", ").join(o.national.first_name for o in opened)
+    sms_key = "cases.opened_sms" if any(o.new for o in opened) else "cases.already_sms"
+    sms = ctx.t(sms_key, title=campaign.title, names=names or "-",
                 fee=fee, account=campaign.bank_account or "-")  # fmt: skip
     buttons = [[Button(ctx.t("cases.btn_slip"), "menu:receipt")]] if waiting else []
     buttons.append([Button(ctx.t("cases.btn_status"), "menu:status")])
