@@ -127,7 +127,7 @@ def _campaign_fields(args: argparse.Namespace) -> dict[str, Any]:
         eligible_rounds=[int(r) for r in _split(args.rounds)], starts_on=starts, ends_on=ends,
         fee_items=fees, bank_account=normalize_text(args.account), documents=args.document,
         offices=offices, max_days_expired=args.max_days_expired,
-        late_route=normalize_text(args.late_route) if args.late_route else None,
+        late_route=(args.late_route or "").strip() or None,  # as typed: it is shown to people
     )  # fmt: skip
 
 
