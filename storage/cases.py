@@ -19,7 +19,6 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    not_,
     or_,
     select,
     true,
@@ -85,11 +84,16 @@ def covering_rule(camp: Campaign, today: date) -> ColumnElement[bool]:
 
 
 def _without_case(camp: Campaign) -> ColumnElement[bool]:
-    return not_(
-        select(Application.id)
-        .where(Application.national_id == National.id, Application.campaign_id == camp.id)
-        .exists()
+    """No case in the campaign yet. The cases that exist are read once (a MATERIALIZED CTE):
+    a correlated NOT EXISTS against the table being filled was planned as a scan per national
+    while the fresh table's statistics said it was empty, which made the INSERT quadratic."""
+    existing = (
+        select(Application.national_id)
+        .where(Application.campaign_id == camp.id)
+        .cte("existing")
+        .prefix_with("MATERIALIZED")
     )
+    return National.id.not_in(select(existing.c.national_id))
 
 
 async def count_openable(session: AsyncSession, camp: Campaign, today: date) -> int:
@@ -116,7 +120,13 @@ async def open_all(
         National.id, literal(camp.id), literal(steps[-1], String), false(),
         literal(now, Application.created_at.type), literal(now, Application.updated_at.type),
     ).where(covering_rule(camp, today), _without_case(camp))  # fmt: skip
-    opened = _rowcount(await session.execute(insert_for(session)(Application).from_select(cols, q)))
+    # ON CONFLICT: a case another door opens meanwhile is left to it, not an error.
+    stmt = (
+        insert_for(session)(Application)
+        .from_select(cols, q)
+        .on_conflict_do_nothing(index_elements=["national_id", "campaign_id"])
+    )
+    opened = _rowcount(await session.execute(stmt))
     if opened:
         # The new cases are the campaign's rows created at `now` with no event yet.
         new = and_(Application.campaign_id == camp.id, Application.created_at == now)

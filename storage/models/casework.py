@@ -46,7 +46,8 @@ class Application(Base):
     __table_args__ = (UniqueConstraint("national_id", "campaign_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    national_id: Mapped[int] = mapped_column(ForeignKey("nationals.id"), index=True)
+    # No index of its own: the unique (national_id, campaign_id) index serves national_id.
+    national_id: Mapped[int] = mapped_column(ForeignKey("nationals.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     status: Mapped[str] = mapped_column(String(24), default="registered", index=True)
     exemption_body: Mapped[str | None] = mapped_column(String(64))
