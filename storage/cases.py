@@ -102,8 +102,11 @@ async def count_openable(session: AsyncSession, camp: Campaign, today: date) -> 
     return int(await session.scalar(stmt) or 0)
 
 
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount or 0)
+async def _rowcount(session: AsyncSession, result: Any) -> int:
+    if result.rowcount is None or result.rowcount < 0:
+        # Python's sqlite3 reports no rowcount for a statement that begins with WITH.
+        return int(await session.scalar(select(func.changes())) or 0)
+    return int(result.rowcount)
 
 
 async def open_all(
@@ -126,7 +129,7 @@ async def open_all(
         .from_select(cols, q)
         .on_conflict_do_nothing(index_elements=["national_id", "campaign_id"])
     )
-    opened = _rowcount(await session.execute(stmt))
+    opened = await _rowcount(session, await session.execute(stmt))
     if opened:
         # The new cases are the campaign's rows created at `now` with no event yet.
         new = and_(Application.campaign_id == camp.id, Application.created_at == now)
@@ -181,7 +184,7 @@ async def close_window(
         update(Application).where(closable).values(status="missed_window", updated_at=now)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
-    return Closing(_rowcount(result), notified)
+    return Closing(await _rowcount(session, result), notified)
 
 
 def _case_audience(
