@@ -12,9 +12,7 @@ from bot.runtime import Runtime
 from handlers import cases, registrations
 from handlers.jalali import format_datetime
 from handlers.staff_auth import Forbidden
-from sms.text import mask_mobile, normalize_id
-from storage import cases as store
-from storage import casework
+from sms.text import mask_mobile
 
 Sub = argparse._SubParsersAction
 REGISTRATIONS_HELP = """columns (UTF-8 CSV with a header row): card_number, office, registered_at
@@ -82,11 +80,10 @@ async def cmd_case_show(rt: Runtime, args: argparse.Namespace) -> int:
         return format_datetime(dt, tz, "en")  # type: ignore[arg-type]
 
     async with rt.db.session() as s:
-        national = await casework.national_by_card(s, normalize_id(args.card))
-        if national is None:
-            print(f"no national with card {args.card}")
-            return 1
-        f = await store.case_file(s, national)
+        f = await cases.show_case(rt, s, cli_actor(), args.card)
+    if f is None:
+        print(f"no national with card {args.card}")
+        return 1
     n = f.national
     mobile = mask_mobile(n.mobile) if n.mobile else "-"
     print(f"{n.card_number}: {n.full_name}, born {n.birth_year}, {n.province}, mobile {mobile}")

@@ -134,6 +134,19 @@ async def open_case(
                                   "status": got.application.status})  # fmt: skip
 
 
+async def show_case(
+    rt: Runtime, session: AsyncSession, actor: str, card_number: str
+) -> store.CaseFile | None:
+    """`amayesh case show CARD` (and the staff console): the national's cases, each case's
+    history, receipts, appointments and complaints; None for an unknown card. Audited."""
+    await require(session, actor, "statuses")
+    national = await casework.national_by_card(session, normalize_id(card_number))
+    if national is None:
+        return None
+    await admin.audit(session, actor, "case.show", f"national:{national.id}")
+    return await store.case_file(session, national)
+
+
 def _today(rt: Runtime) -> date:
     return rt.clock().astimezone(rt.settings.tz).date()
 
