@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from bot import (
     cli_admin,
+    cli_cases,
     cli_delivery,
     cli_outbox,
     cli_service,
@@ -25,8 +26,10 @@ from storage.db import NotMigrated
 
 Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
 # Each module adds its sub-commands; keeps this file the same size as features grow.
-# cli_staff last: it extends the import, campaign and broadcast groups registered before it.
-MODULES = (cli_service, cli_admin, cli_sms, cli_delivery, cli_staff, cli_outbox, retention)
+# cli_staff and cli_cases after the groups they extend (import, campaign, broadcast).
+MODULES = (
+    cli_service, cli_admin, cli_sms, cli_delivery, cli_staff, cli_cases, cli_outbox, retention,
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

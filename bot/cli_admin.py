@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--document", action="append", default=[], help="repeatable")
     p.add_argument("--office", action="append", default=[], help="NAME|ADDRESS|CITY, repeatable")
     p.add_argument("--max-days-expired", type=int)
+    p.add_argument("--late-route", help="what those who miss the window can do (جاماندگان)")
     p.set_defaults(func=cmd_campaign_create)
     camp.add_parser("list").set_defaults(func=cmd_campaign_list)
     p = camp.add_parser("show")
@@ -126,6 +127,7 @@ def _campaign_fields(args: argparse.Namespace) -> dict[str, Any]:
         eligible_rounds=[int(r) for r in _split(args.rounds)], starts_on=starts, ends_on=ends,
         fee_items=fees, bank_account=normalize_text(args.account), documents=args.document,
         offices=offices, max_days_expired=args.max_days_expired,
+        late_route=(args.late_route or "").strip() or None,  # as typed: it is shown to people
     )  # fmt: skip
 
 

@@ -19,6 +19,17 @@ from storage.broadcasts import Progress
 Sub = argparse._SubParsersAction
 LANG = "en"  # the terminal speaks English; nationals' notices follow their own language
 FOLLOW_EVERY = 2.0
+IMPORT_HELP = {
+    "statuses": """columns (UTF-8 CSV with a header row): card_number, status, note (optional),
+at (optional, Jalali date and time). Example row:
+  100200300,docs_review,مدارک کامل است,1405/09/02 10:30
+A card with no case in the open campaign covering it gets one (registered, then the row's
+status). A row dated before the case's last event is refused. One bad row imports nothing.""",
+    "appointments": """columns (UTF-8 CSV with a header row): card_number, office, address,
+starts_at (Jalali date and time), attendees, purpose. Example row:
+  100200300,دفتر کفالت شماره ۱ بیرجند,بیرجند، خیابان طالقانی,1405/09/05 09:00,همه اعضا,عکس
+A row already imported (same card and time) is skipped. One bad row imports nothing.""",
+}
 
 
 def _group(sub: Sub, name: str, help: str) -> Sub:
@@ -34,7 +45,9 @@ def register(sub: Sub) -> None:
     _register_broadcast(sub)
     imp = _group(sub, "import", "bulk imports")
     for what, func in (("statuses", cmd_import_statuses), ("appointments", cmd_import_appts)):
-        p = imp.add_parser(what, help=f"{what} from a UTF-8 CSV (validated whole-file first)")
+        p = imp.add_parser(what, help=f"{what} from a UTF-8 CSV (validated whole-file first)",
+                           description=IMPORT_HELP[what],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
         p.add_argument("file", type=Path)
         p.set_defaults(func=func)
     out = _group(sub, "outage", "planned outages")
@@ -92,9 +105,13 @@ async def _read(path: Path) -> str:
 
 
 async def _confirm(question: str, yes: bool) -> bool:
-    """Ask only on a terminal; --yes (or a pipe, a cron job) goes ahead."""
-    if yes or not sys.stdin.isatty():
+    """--yes goes ahead; a terminal is asked; off a terminal (a pipe, a cron job) nothing is
+    sent without --yes: a piped "n" or an empty stdin must never send."""
+    if yes:
         return True
+    if not sys.stdin.isatty():
+        print("not a terminal: add --yes to send without asking")
+        return False
     answer = await asyncio.to_thread(input, f"{question} [y/N] ")
     return answer.strip().casefold() in ("y", "yes")
 

@@ -1,5 +1,6 @@
 """Periodic chores: requeue rows whose sender died, start scheduled broadcasts, close finished
-ones, queue campaign-deadline reminders, and whatever hooks other parts add (e.g. SMS delivery
+ones, queue campaign-deadline reminders, move the unfinished cases of a closed window to
+missed_window, and whatever hooks other parts add (e.g. SMS delivery
 reports). Every chore is idempotent, so any number of processes may run the scheduler."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ async def tick(rt: Runtime, hooks: Sequence[Hook] = ()) -> None:
     chores: list[tuple[str, Hook]] = [
         ("requeue", _requeue), ("broadcasts", _broadcasts), ("deadlines", _deadlines),
         ("sms_account", sms_account.check), ("retention", retention.chore),
+        ("windows", _windows),
     ]  # fmt: skip
     chores += [(getattr(h, "__name__", "hook"), h) for h in (*HOOKS, *hooks)]
     for name, chore in chores:
@@ -55,6 +57,15 @@ async def _deadlines(rt: Runtime) -> None:
         n = await queue_due_deadline_reminders(rt, s)
     if n:
         log.info("queued %d campaign-deadline reminders", n)
+
+
+async def _windows(rt: Runtime) -> None:
+    from handlers.cases import close_windows
+
+    async with rt.db.session() as s:
+        n = await close_windows(rt, s)
+    if n:
+        log.info("moved %d cases of closed campaigns to missed_window", n)
 
 
 async def run_scheduler(

@@ -105,13 +105,6 @@ async def on_report(rt: Runtime, update: Update, context: Ctx, actor: str) -> No
     await bot.send_document(chat.id, report.to_csv(rep).encode("utf-8"), filename=name)
 
 
-async def on_complaints(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:
-    async with rt.db.session() as s:
-        lines = await desk.open_complaints(rt, s, actor)
-    text = "\n\n".join(q.text(rt, LANG) for q in lines) or rt.t(LANG, "staff.complaint.none")
-    await say(update, text + "\n\n" + rt.t(LANG, "staff.tg.complaint_usage"))
-
-
 async def on_answer(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:
     """/answer CODE text…"""
     args = context.args or []
@@ -206,17 +199,17 @@ async def on_cancel(update: Update, context: Ctx) -> None:
 
 def register_staff_handlers(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
     """Called by bot.telegram.build_application; everything staff lives behind this hook."""
-    from bot import telegram_broadcast, telegram_review
+    from bot import telegram_broadcast, telegram_cases, telegram_review
 
     app.bot_data["runtime"] = rt
     for name, right, action in (
         ("status", "statuses", on_status), ("report", "report", on_report),
-        ("complaints", "complaints", on_complaints), ("answer", "complaints", on_answer),
-        ("close", "complaints", on_close),
+        ("answer", "complaints", on_answer), ("close", "complaints", on_close),
     ):  # fmt: skip
         app.add_handler(CommandHandler(name, staff(rt, right, action)), group=GROUP)
     app.add_handler(CommandHandler("cancel", on_cancel), group=GROUP)
     app.add_handler(MessageHandler(filters.Document.ALL, on_csv), group=GROUP)
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text), group=GROUP)
     telegram_review.register(app, rt)
+    telegram_cases.register(app, rt)  # /open, /exempt, /identity, /complaints
     telegram_broadcast.register(app, rt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import bullets, digits, link_first, moment
 from handlers.reminders import cancel_appointment_reminders
+from sms.text import normalize_digits
 from storage.activity import record
 from storage.admin import audit
 from storage.appointments import SHOWN, appointment_for_update, set_state, upcoming_for
@@ -58,7 +59,46 @@ async def upcoming(ctx: Ctx) -> Reply:
         blocks.append(_block(ctx, n, appt, campaign, who))
         buttons.append(_buttons(ctx, n, appt))
     blocks.append(ctx.t("appointments.footer"))
-    return Reply("\n\n".join(blocks), buttons=[row for row in buttons if row])
+    sms = _sms(ctx, [appt for appt, _ in rows])
+    return Reply("\n\n".join(blocks), buttons=[row for row in buttons if row], sms_text=sms)
+
+
+SMS_PARTS = 2  # the APPT answer by SMS: the times and offices, and how to answer
+
+
+def _sms(ctx: Ctx, appts: list[Appointment]) -> str:
+    """As many appointments as fit in SMS_PARTS parts, then "+N more", then the answer keys."""
+    from sms.segments import count_segments
+
+    tail = ctx.t("appointments.sms_answer")
+    lines: list[str] = []
+    for n, appt in enumerate(appts, start=1):
+        line = ctx.t("appointments.sms_line", n=digits(ctx, n), when=moment(ctx, appt.starts_at),
+                     office=appt.office)  # fmt: skip
+        more = ctx.t("appointments.sms_more", n=digits(ctx, len(appts) - n))
+        tried = [*lines, line] + ([more] if n < len(appts) else []) + [tail]
+        if lines and count_segments("\n".join(tried)).parts > SMS_PARTS:
+            lines.append(ctx.t("appointments.sms_more", n=digits(ctx, len(appts) - n + 1)))
+            break
+        lines.append(line)
+    return "\n".join([*lines, tail])
+
+
+async def answer_by_number(ctx: Ctx, number: str, confirm: bool) -> Reply:
+    """The SMS keyword's answer: the n-th appointment of the APPT list (the only one if one)."""
+    if ctx.national is None:
+        return link_first(ctx)
+    people = {n.id: n for n in await members(ctx.session, ctx.national)}
+    rows = await upcoming_for(ctx.session, people, ctx.now)
+    n = normalize_digits(number.strip())
+    if not rows:
+        return Reply(ctx.t("appointments.none"))
+    if not n and len(rows) == 1:
+        n = "1"
+    if not (n.isascii() and n.isdigit()) or not 1 <= int(n) <= len(rows):
+        return Reply(ctx.t("appointments.sms_which", max=digits(ctx, len(rows))))
+    reply = await answer(ctx, rows[int(n) - 1][0].id, confirm)
+    return reply
 
 
 async def answer(ctx: Ctx, appointment_id: int, confirm: bool) -> Reply:

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
+from handlers.jalali import format_datetime
 from handlers.staff_auth import require
-from sms.text import normalize_id, normalize_text
+from sms.text import normalize_digits, normalize_id, normalize_text
 from storage import admin, casework
+from storage import cases as cases_store
 from storage.models import Application, National, StatusEvent
 from storage.outbox import notify
 from storage.statuses import TRANSITIONS, Status, can_move, parse_status
@@ -60,6 +62,18 @@ def check_move(current: str, new: str) -> Outcome | None:
     return Outcome(False, "staff.bad_move", {"old": current, "new": new, "allowed": allowed})
 
 
+async def check_order(
+    rt: Runtime, session: AsyncSession, app: Application, at: datetime
+) -> Outcome | None:
+    """None when `at` is not before the case's last event; else the refusal with its date."""
+    last = await cases_store.last_event_at(session, app.id)
+    if last is None or at >= last:
+        return None
+    when = format_datetime(last, rt.settings.tz, "en")
+    return Outcome(False, "cases.backdated", {"at": format_datetime(at, rt.settings.tz, "en"),
+                                              "last": when})  # fmt: skip
+
+
 async def notify_status(
     rt: Runtime, session: AsyncSession, national: National, event: StatusEvent
 ) -> None:
@@ -83,17 +97,25 @@ async def move(
     new: str,
     note: str = "",
     at: datetime | None = None,
+    *,
+    tell: bool = True,
 ) -> Outcome:
-    """Validated move of an already-found case: event, audit before/after, one notice."""
+    """Validated move of an already-found case: event, audit before/after, one notice.
+
+    A move dated before the case's last event is refused: the history stays in order (a
+    backdated row would show the national an old status as the current one)."""
     refusal = check_move(app.status, new)
     if refusal:
         return refusal
     before = {"status": app.status}
     at = at or rt.clock()
+    if refusal := await check_order(rt, session, app, at):
+        return refusal
     event = await casework.add_status_event(session, app, new, note=note, actor=actor, at=at)
     after = {"status": new, "note": note, "at": event.at.isoformat()}
     await admin.audit(session, actor, "status.change", f"application:{app.id}", before, after)
-    await notify_status(rt, session, national, event)
+    if tell:
+        await notify_status(rt, session, national, event)
     return Outcome(True, "staff.status_changed", {"card": national.card_number, "new": new})
 
 
@@ -124,7 +146,12 @@ async def exempt(
 ) -> Outcome:
     """Record a fee exemption (referring body and certificate) and move the case to exempted."""
     await require(session, actor, "statuses")
-    body, certificate = normalize_text(body).casefold(), normalize_id(certificate)
+    # The certificate is the referring body's number as printed (dashes, slashes, letters
+    # kept); only its digits are made ASCII so it can be searched.
+    body, certificate = (
+        normalize_text(body).casefold(),
+        normalize_digits(normalize_text(certificate)),
+    )
     if body not in EXEMPTION_BODIES or not certificate:
         return Outcome(False, "staff.bad_exemption", {"bodies": ", ".join(EXEMPTION_BODIES)})
     national, app, missing = await _case(session, card_number)
@@ -142,8 +169,8 @@ async def exempt(
     await admin.audit(session, actor, "exemption.mark", f"application:{app.id}", before,
                       {"exemption_body": body, "certificate": certificate})  # fmt: skip
     note = rt.t(national_lang(rt, national), f"staff.body.{body}")
-    for status in path:
-        await move(rt, session, actor, national, app, status, note)
+    for i, status in enumerate(path):  # one notice: the last step's
+        await move(rt, session, actor, national, app, status, note, tell=i == len(path) - 1)
     return Outcome(True, "staff.exempted", {"card": national.card_number, "body": body})
 
 

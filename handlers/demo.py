@@ -72,7 +72,7 @@ async def load_demo(session: AsyncSession, today: date, now: datetime) -> bool:
     session.add(app)
     await session.flush()
     for status in ("registered", "docs_review", "awaiting_payment"):
-        session.add(StatusEvent(application_id=app.id, status=status, actor="demo"))
+        session.add(StatusEvent(application_id=app.id, status=status, actor="demo", at=now))
     session.add(
         Appointment(
             application_id=app.id, national_id=ali.id, office=OFFICES[0]["name"],

@@ -57,7 +57,7 @@ def _pick(
     return None, NO_CAMPAIGN
 
 
-def _document_reasons(national: National, campaign: Campaign, today: date) -> list[str]:
+def document_reasons(national: National, campaign: Campaign, today: date) -> list[str]:
     reasons = []
     rounds = campaign.eligible_rounds
     # An unknown round (old registry rows) is not held against anyone; staff check it in person.
@@ -80,7 +80,7 @@ async def evaluate(ctx: Ctx, national: National) -> EligibilityResult:
     campaign, window = _pick(await current_and_recent(ctx.session, today), national, today)
     reasons = [window] if window else []
     if campaign is not None and window in (None, NOT_YET_OPEN):
-        reasons += _document_reasons(national, campaign, today)
+        reasons += document_reasons(national, campaign, today)
     return EligibilityResult(eligible=not reasons, reasons=reasons, campaign=campaign)
 
 
@@ -103,12 +103,17 @@ def _params(ctx: Ctx, campaign: Campaign | None) -> dict[str, str]:
     }  # fmt: skip
 
 
-def explain(ctx: Ctx, result: EligibilityResult) -> Reply:
-    """Yes or no, each reason in plain words with the next step to take."""
+def explain(ctx: Ctx, result: EligibilityResult, *, offer_case: bool = False) -> Reply:
+    """Yes or no, each reason in plain words with the next step to take.
+
+    `offer_case`: the national's own yes offers to start the renewal (handlers.cases)."""
     p = _params(ctx, result.campaign)
     if result.eligible:
         text = "\n".join([ctx.t("eligibility.yes", **p), ctx.t("eligibility.yes_next", **p)])
-        return Reply(text, buttons=[[Button(ctx.t("eligibility.btn_campaign"), "menu:campaigns")]])
+        buttons = [[Button(ctx.t("eligibility.btn_campaign"), "menu:campaigns")]]
+        if offer_case:
+            buttons.insert(0, [Button(ctx.t("cases.btn_open"), "case:open")])
+        return Reply(text, buttons=buttons)
     head = "eligibility.not_yet" if result.reasons == [NOT_YET_OPEN] else "eligibility.no"
     lines = [ctx.t(head, **p)]
     for code in result.reasons:
@@ -123,7 +128,7 @@ async def eligibility_reply(ctx: Ctx) -> Reply:
     """The linked national's own check (the menu's «eligibility» for a linked chat)."""
     if ctx.national is None:
         return Reply(ctx.t("eligibility.ask_card"))
-    return explain(ctx, await check_national(ctx, ctx.national))
+    return explain(ctx, await check_national(ctx, ctx.national), offer_case=True)
 
 
 async def check_unlinked(ctx: Ctx, card_number: str, birth_year: str) -> Reply:

@@ -34,7 +34,7 @@ async def on_menu(ctx: Ctx, st: State, data: str) -> list[Reply]:
             st.go("elig_card")
             return [ask(ctx, "dialog.elig_ask_card")]
         result = await eligibility.check_national(ctx, ctx.national)
-        return [eligibility.explain(ctx, result)]
+        return [eligibility.explain(ctx, result, offer_case=True)]
     if data == "menu:receipt":
         return await slip.begin(ctx, st)
     if data == "menu:appts":
@@ -77,6 +77,10 @@ async def on_feature_button(ctx: Ctx, st: State, data: str) -> list[Reply] | Non
     if head == "appt" and rest.partition(":")[2].isdigit():
         action, _, ident = rest.partition(":")
         return [await appointments.answer(ctx, int(ident), action == "confirm")]
+    if data == "case:open":
+        from handlers import cases
+
+        return [await cases.open_for_household(ctx)] if ctx.national else link_first(ctx)
     if head == "status" and rest.startswith("member:") and rest[7:].isdigit():
         return await _member_status(ctx, int(rest[7:]))
     if head == "svc":
@@ -89,6 +93,12 @@ async def on_feature_button(ctx: Ctx, st: State, data: str) -> list[Reply] | Non
         if rest.startswith("prov:"):
             return [await subs.subscribe(ctx, rest[5:])]
     if data in ("cmp:new", "cmp:lookup"):
+        from handlers import complaints
+
+        # Over the daily cap: say so before the person types a complaint that would be refused.
+        if data == "cmp:new" and (refused := await complaints.over_limit(ctx)):
+            st.go("menu")
+            return [refused, await menu_reply(ctx)]
         st.go("complaint_text" if data == "cmp:new" else "complaint_code")
         return [ask(ctx, f"dialog.{st.step}")]
     return None

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
+from handlers.cases import campaign_for, start_case
 from handlers.casework import check_move, move, national_lang
 from handlers.jalali import format_datetime, parse_jalali_datetime
 from handlers.registry import RowError
@@ -19,6 +20,7 @@ from handlers.reminders import schedule_appointment_reminders
 from handlers.staff_auth import require
 from sms.text import normalize_id, normalize_text
 from storage import admin, casework
+from storage.cases import last_event_at
 from storage.models import Application, National
 from storage.outbox import notify
 from storage.statuses import parse_status
@@ -133,9 +135,11 @@ async def import_statuses(
     }
     result = ImportResult()
     rows = _parse_all(text, STATUS_COLUMNS, parsers, result)
-    people, apps, errors = await _cases(session, rows, need_app=True)
+    people, apps, errors = await _cases(session, rows, need_app=False)
     result.errors += errors
-    current = {nid: app.status for nid, app in apps.items()}
+    opening = await _to_open(rt, session, rows, people, apps, result)
+    current = {nid: app.status for nid, app in apps.items()} | dict.fromkeys(opening, "registered")
+    last = {nid: await last_event_at(session, app.id) for nid, app in apps.items()}
     for line, row in rows:
         national = people.get(row["card_number"])
         if national is None or national.id not in current:
@@ -145,8 +149,17 @@ async def import_statuses(
             reason = f"{refusal.params['old']} -> {refusal.params['new']} is not allowed"
             result.errors.append(RowError(line, "status", reason))
         current[national.id] = row["status"]
+        at, before = row["at"] or rt.clock(), last.get(national.id)
+        if before is not None and at < before:  # the history must stay in order
+            when = format_datetime(before, tz, "en")
+            result.errors.append(RowError(line, "at", f"is before the case's last event ({when})"))
+        last[national.id] = max(at, before) if before else at
     if result.errors:
         return result
+    for nid, (national, campaign, at) in opening.items():
+        got = await start_case(rt, session, actor, national, campaign, door="import",
+                               steps=("registered",), at=at, tell=False)  # fmt: skip
+        apps[nid] = got.application
     for _, row in rows:
         national = people[row["card_number"]]
         await move(rt, session, actor, national, apps[national.id], row["status"], row["note"],
@@ -154,6 +167,36 @@ async def import_statuses(
         result.changed += 1
     await admin.audit(session, actor, "import.statuses", "", after={"rows": result.changed})
     return result
+
+
+async def _to_open(
+    rt: Runtime,
+    session: AsyncSession,
+    rows: list[tuple[int, dict[str, Any]]],
+    people: dict[str, National],
+    apps: dict[int, Application],
+    result: ImportResult,
+) -> dict[int, tuple[National, Any, datetime | None]]:
+    """Cards with no case in the open campaign covering them: a case opens there (first
+    `registered`, dated at the card's first row). No such campaign and no case: a row error."""
+    today = rt.clock().astimezone(rt.settings.tz).date()
+    opening: dict[int, tuple[National, Any, datetime | None]] = {}
+    seen: set[int] = set()
+    for line, row in rows:
+        national = people.get(row["card_number"])
+        if national is None or national.id in seen:
+            continue
+        seen.add(national.id)
+        campaign = await campaign_for(session, national, today)
+        app = apps.get(national.id)
+        if campaign is not None and (app is None or app.campaign_id != campaign.id):
+            opening[national.id] = (national, campaign, row["at"])
+            apps.pop(national.id, None)
+        elif app is None:
+            result.errors.append(
+                RowError(line, "card_number", "has no application and no open campaign covers it")
+            )
+    return opening
 
 
 async def import_appointments(

@@ -36,6 +36,7 @@ async def schedule_appointment_reminders(
     params = dict(name=national.first_name, office=appointment.office,
                   address=appointment.address, when=when,
                   attendees=appointment.attendees or "-")  # fmt: skip
+    buttons = _answer_buttons(rt, lang, appointment)
     for hours in APPOINTMENT_HOURS:
         due = appointment.starts_at - timedelta(hours=hours)
         if due <= now:
@@ -45,13 +46,20 @@ async def schedule_appointment_reminders(
             session, national.id, key=store.appointment_key(appointment, f"{hours}h"),
             kind="reminder", text=rt.t(lang, key, **params), lang=lang,
             sms_text=rt.t(lang, "reminders.appointment_sms", **params),
-            payload={"appointment_id": appointment.id}, due_at=due,
+            payload={"appointment_id": appointment.id, "buttons": buttons}, due_at=due,
             # Not out on the messenger within a quarter of the lead time: SMS instead.
             deadline_at=due + timedelta(hours=hours / 4),
         )  # fmt: skip
         if oid is not None:
             ids.append(oid)
     return ids
+
+
+def _answer_buttons(rt: Runtime, lang: str, appointment: Appointment) -> list[list[list[str]]]:
+    """The reminder's confirm / cannot-come buttons: the same callbacks as the APPT screen."""
+    n, aid = ("1" if lang == "en" else fa_digits(1)), appointment.id
+    return [[[rt.t(lang, "appointments.btn_confirm", n=n), f"appt:confirm:{aid}"],
+             [rt.t(lang, "appointments.btn_cannot", n=n), f"appt:cannot:{aid}"]]]  # fmt: skip
 
 
 async def cancel_appointment_reminders(session: AsyncSession, appointment: Appointment) -> int:

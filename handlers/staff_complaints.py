@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +28,7 @@ class QueueLine:
     overdue: bool
     due_at: datetime
     excerpt: str
+    photo_path: str | None = None
 
     def text(self, rt: Runtime, lang: str = "fa") -> str:
         key = "staff.complaint.line_overdue" if self.overdue else "staff.complaint.line"
@@ -34,19 +36,35 @@ class QueueLine:
         return rt.t(lang, key, code=self.code, due=due, text=self.excerpt)
 
 
-async def open_complaints(rt: Runtime, session: AsyncSession, actor: str) -> list[QueueLine]:
-    """Open complaints, overdue ones first."""
+PAGE = 20
+
+
+async def open_complaints(
+    rt: Runtime, session: AsyncSession, actor: str, offset: int = 0
+) -> list[QueueLine]:
+    """One page of open complaints, overdue ones first (PAGE lines; see queue_page)."""
+    return (await queue_page(rt, session, actor, offset))[0]
+
+
+async def queue_page(
+    rt: Runtime, session: AsyncSession, actor: str, offset: int = 0
+) -> tuple[list[QueueLine], bool]:
+    """Open complaints from `offset` on, overdue first, and whether more follow."""
     await require(session, actor, "complaints")
     now = rt.clock()
-    return [
-        QueueLine(c.id, c.code, now > c.due_at, c.due_at, c.text[:EXCERPT])
-        for c in await store.open_queue(session)
+    rows = await store.open_queue(session, limit=PAGE + 1, offset=max(0, offset))
+    lines = [
+        QueueLine(c.id, c.code, now > c.due_at, c.due_at, c.text[:EXCERPT], c.photo_path)
+        for c in rows[:PAGE]
     ]
+    return lines, len(rows) > PAGE
 
 
 async def _tell(rt: Runtime, session: AsyncSession, c: Complaint, answer: str) -> None:
     """The answer goes to the complainant once, by their best channel or where they wrote from."""
-    key = f"complaint:{c.id}:answer"
+    # Each distinct answer is its own cause (a second /answer reaches the national too); the
+    # same text again is the same message.
+    key = f"complaint:{c.id}:answer:{hashlib.sha256(answer.encode()).hexdigest()[:16]}"
     national = await session.get(National, c.national_id) if c.national_id else None
     lang = rt.catalog.normalise_lang(
         (national.language if national else None) or rt.settings.default_language
@@ -62,7 +80,7 @@ async def _tell(rt: Runtime, session: AsyncSession, c: Complaint, answer: str) -
 
 
 async def answer(rt: Runtime, session: AsyncSession, actor: str, ident: str, text: str) -> Outcome:
-    """Record the answer and notify the complainant (a second answer sends nothing more)."""
+    """Record the answer and notify the complainant (a second, different answer too)."""
     await require(session, actor, "complaints")
     text = normalize_text(text)
     c = await store.find(session, normalize_text(ident))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import link_first, local_day
 from storage.household import members
-from storage.models import National
+from storage.models import Application, National
 from storage.status import cases_of, history
 
 MAX_STEPS = 12  # older steps add little and make SMS and small screens long
@@ -40,6 +40,7 @@ async def _case_text(ctx: Ctx, target: National) -> tuple[str, str | None]:
     hint = f"status.hint.{app.status}"
     if ctx.rt.catalog.has(hint, ctx.lang):
         lines.append(ctx.t(hint))
+    lines += _casework_lines(ctx, app)
     events = list(await history(ctx.session, app.id))[-MAX_STEPS:]
     if events:
         lines.append(ctx.t("status.history"))
@@ -50,6 +51,24 @@ async def _case_text(ctx: Ctx, target: National) -> tuple[str, str | None]:
     when = local_day(ctx, events[-1].at) if events else local_day(ctx, app.updated_at)
     sms = ctx.t("status.sms", name=target.first_name, label=now_label, date=when)
     return "\n".join(lines), sms
+
+
+# Statuses from which the identity check is the next thing the bureau does (or did).
+IDENTITY_DUE = frozenset({"paid", "exempted", "identity_check"})
+
+
+def _casework_lines(ctx: Ctx, app: Application) -> list[str]:
+    """The exemption (referring body and certificate) and the identity check, when they apply."""
+    lines = []
+    if app.exemption_body:
+        body = ctx.t(f"staff.body.{app.exemption_body}")
+        lines.append(ctx.t("cases.status_exemption", body=body,
+                           certificate=app.exemption_certificate or "-"))  # fmt: skip
+    if app.identity_checked:
+        lines.append(ctx.t("cases.status_identity_done"))
+    elif app.status in IDENTITY_DUE:
+        lines.append(ctx.t("cases.status_identity_pending"))
+    return lines
 
 
 async def status_reply(ctx: Ctx, national: National | None = None) -> Reply:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from handlers import appointments, complaints, eligibility, receipts, status, subscriptions
+from handlers import appointments, cases, complaints, eligibility, receipts, status, subscriptions
 from handlers.base import Ctx, Reply
 from sms.segments import fit_sms
 from storage import sms as store
@@ -92,6 +92,32 @@ async def _start(ctx: Ctx, args: Args) -> Reply:
     return await subscriptions.subscribe(ctx, None)
 
 
+async def _renew(ctx: Ctx, args: Args) -> Reply:
+    """«تمدید»: from the registry mobile, the sender's (household's) cases; from an unknown
+    mobile, card + birth year open that one person's case."""
+    if not args:
+        if ctx.national is None:
+            return Reply(ctx.t("sms.usage.renew"))
+        return await cases.open_for_household(ctx)
+    if ctx.national is None:
+        return await cases.open_by_card(ctx, args[0], args[1])
+    found = await _person(ctx, args[0])
+    if found is None or str(found[0].birth_year) != args[1]:
+        return Reply(ctx.t("sms.not_yours"))
+    return await cases.open_for_household(replace(ctx, national=found[0]))
+
+
+def _answer_appt(confirm: bool) -> Action:
+    """«تایید ۲» / «نمیام»: the numbered appointment of the APPT list (the only one if one)."""
+
+    async def act(ctx: Ctx, args: Args) -> Reply:
+        if ctx.national is None:
+            return Reply(ctx.t("sms.not_linked"))
+        return await appointments.answer_by_number(ctx, args[0] if args else "", confirm)
+
+    return act
+
+
 ACTIONS: dict[str, Action] = {
     "HELP": _say("sms.help"),
     "UNKNOWN": _say("sms.unknown"),
@@ -104,4 +130,7 @@ ACTIONS: dict[str, Action] = {
     "JOIN": _join,
     "STOP": _stop,
     "START": _start,
+    "RENEW": _renew,
+    "CONFIRM": _answer_appt(True),
+    "DECLINE": _answer_appt(False),
 }

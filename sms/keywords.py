@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 class Keyword:
     name: str
     words: tuple[str, ...]  # Persian and Latin spellings; matched with fold_keyword
-    args: str  # "" none, "card?" optional card, "card year", "tracking amount", "rest", "rest?"
+    # "" none, "card?" optional card, "card year", "card year?" (both or neither),
+    # "tracking amount", "rest", "rest?"
+    args: str
 
 
 # fmt: off
@@ -44,6 +46,10 @@ KEYWORDS: tuple[Keyword, ...] = (
     # «لغو ۱۱» is the opt-out convention of Iranian service lines; 12 opts back in.
     Keyword("STOP", ("لغو", "stop", "11"), ""),
     Keyword("START", ("start", "12"), ""),
+    # The renewal case (handlers/cases.py) and answers to an appointment (its number if many).
+    Keyword("RENEW", ("تمدید", "renew"), "card year?"),
+    Keyword("CONFIRM", ("تایید", "تأیید", "میام", "می‌آیم", "confirm"), "rest?"),
+    Keyword("DECLINE", ("نمیام", "نمی‌آیم", "نمیتوانم", "decline", "cannot"), "rest?"),
 )
 # fmt: on
 _BY_WORD = {fold_keyword(w): k for k in KEYWORDS for w in k.words}
@@ -75,9 +81,11 @@ def _args(kw: Keyword, rest: list[str]) -> tuple[str, ...] | None:
     if kw.args.startswith("rest"):
         text = " ".join(rest)
         return (text,) if text else (None if kw.args == "rest" else ())
+    if kw.args == "card year?" and not rest:
+        return ()
     if len(rest) < 2:
         return None
-    if kw.args == "card year":  # the card may have been typed with spaces; the year is last
+    if kw.args.startswith("card year"):  # the card may have had spaces; the year is last
         return normalize_id(" ".join(rest[:-1])), normalize_id(rest[-1])
     return normalize_id(" ".join(rest[:-1])), rest[-1].translate(_AMOUNT_DROP)
 

@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Complaint
 
 
-async def open_queue(session: AsyncSession, limit: int = 20) -> Sequence[Complaint]:
+async def open_queue(
+    session: AsyncSession, limit: int = 20, offset: int = 0
+) -> Sequence[Complaint]:
     """Open complaints, earliest deadline first: the overdue ones come at the top."""
     stmt = (
         select(Complaint)
         .where(Complaint.state == "open")
         .order_by(Complaint.due_at, Complaint.id)
         .limit(limit)
+        .offset(offset)
     )
     return (await session.scalars(stmt)).all()
 

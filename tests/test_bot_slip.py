@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.runtime import Runtime
-from storage.models import Application, Campaign, Receipt, StatusEvent
+from storage.models import Application, Receipt, StatusEvent
 from tests.bot_kit import (
     GOL,
     Chat,
     bot_settings,
     datas,
-    national_id,
     png,
     running_bot,
     seeded_runtime,
@@ -120,14 +119,11 @@ async def test_reused_tracking_or_file_is_taken_but_flagged(botapi, brt, ali):
     await ali.say("4242")
     await ali.say("300000")
     await ali.press("slip:confirm")
-    gol_id = await national_id(brt, GOL)
-    async with brt.db.session() as s:
-        campaign = await s.scalar(select(Campaign))
-        assert campaign is not None
-        s.add(Application(national_id=gol_id, campaign_id=campaign.id, status="awaiting_payment"))
     gol = Chat(botapi, 602)
     await gol.link_by_contact(GOL, "1355", "09157654321")
     await gol.press("lang:fa")
+    assert "case:open" in datas(await gol.press("menu:elig"))
+    assert "✅" in (await gol.press("case:open")).text  # his case, opened on the bot
     await gol.press("menu:receipt")
     await gol.photo(slip)
     await gol.say("4242")

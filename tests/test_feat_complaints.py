@@ -147,10 +147,11 @@ async def test_a_refused_complaint_photo_is_not_kept(rt, tmp_path):
             await file_complaint(ctx, f"شکایت {i}")
     photo = tmp_path / "p.png"
     photo.write_bytes(png(noise=b"eleventh"))
-    for event in (Event("button", data="menu:complaint"), Event("button", data="cmp:new"),
-                  Event("text", text="دفتر پول اضافه گرفت")):  # fmt: skip
-        await turn(rt, "t-8", event)
-    replies = await turn(rt, "t-8", await read_event(f"/file {photo}", []))  # type: ignore[arg-type]
+    await turn(rt, "t-8", Event("button", data="menu:complaint"))
+    # Refused as soon as they choose «new complaint», before typing anything.
+    replies = await turn(rt, "t-8", Event("button", data="cmp:new"))
     assert "۱۰ شکایت" in replies[0].text
+    await turn(rt, "t-8", Event("text", text="دفتر پول اضافه گرفت"))
+    await turn(rt, "t-8", await read_event(f"/file {photo}", []))  # type: ignore[arg-type]
     assert len(await complaints(rt)) == 10
     assert not (rt.settings.files_dir / "complaints").exists()

@@ -41,7 +41,10 @@ async def test_reminders_are_rows_due_24h_and_2h_before(wrt: Runtime) -> None:
     _, appt_id = await _booking(wrt, starts)
     got = await rows(wrt)
     assert [r.due_at for r in got] == [starts - timedelta(hours=24), starts - timedelta(hours=2)]
-    assert all(r.kind == "reminder" and r.payload == {"appointment_id": appt_id} for r in got)
+    assert all(r.kind == "reminder" and r.payload["appointment_id"] == appt_id for r in got)
+    # The reminder carries the same answer buttons as the appointments screen.
+    datas = [[b[1] for b in row] for r in got for row in r.payload["buttons"]]
+    assert datas == [[f"appt:confirm:{appt_id}", f"appt:cannot:{appt_id}"]] * 2
     assert "قوس" in got[0].text or "جدی" in got[0].text or "/" in got[0].text  # Dari months
     assert got[0].sms_text and got[0].channel == "telegram"
 

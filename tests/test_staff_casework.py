@@ -97,15 +97,16 @@ async def test_exemption_and_identity_check(seeded):
     assert not bad.ok and out.ok and idc.ok and again.key == "staff.identity_already"
     app = await app_of(rt)
     assert (app.status, app.exemption_body, app.exemption_certificate) == (
-        "exempted", "welfare", "BH123")  # fmt: skip
+        "exempted", "welfare", "BH-123")  # fmt: skip
     assert app.identity_checked
     async with rt.db.session() as s:
         events = (await s.scalars(select(StatusEvent.status).order_by(StatusEvent.id))).all()
     assert events[-2:] == ["exemption_review", "exempted"]
-    keys = [m.key for m in await outbox(rt)]
-    assert len(keys) == 3 and keys[-1].startswith("identity:")
+    msgs = await outbox(rt)  # one exemption, one notice (not one per step); then the identity
+    assert len(msgs) == 2 and msgs[-1].key.startswith("identity:")
+    assert rt.t("prs", "staff.label.exempted") in msgs[0].text
     [row] = await audits(rt, "exemption.mark")
-    assert row.after == {"exemption_body": "welfare", "certificate": "BH123"}
+    assert row.after == {"exemption_body": "welfare", "certificate": "BH-123"}
 
 
 STATUS_CSV = "card_number,status,note,at\n{rows}\n"
@@ -116,7 +117,7 @@ async def test_status_import_validates_the_whole_file_first(seeded):
     bad = "\n".join([
         "100200300,payment_review,,1405/09/01 10:00",
         "100200300,delivered,,",       # not allowed after payment_review
-        "200300400,paid,,",            # no application
+        "200300400,paid,,",            # no case: one opens (registered), which cannot be paid
         "999,paid,,",                  # unknown card
         ",,,",                         # empty card and status
         "100200300,paid,,1405/13/01",  # bad date
@@ -124,14 +125,14 @@ async def test_status_import_validates_the_whole_file_first(seeded):
     async with rt.db.session() as s:
         res = await imports.import_statuses(rt, s, "cli:ops", STATUS_CSV.format(rows=bad))
     got = {(e.line, e.column) for e in res.errors}
-    assert {(3, "status"), (4, "card_number"), (5, "card_number"), (6, "card_number"),
+    assert {(2, "at"), (3, "status"), (4, "status"), (5, "card_number"), (6, "card_number"),
             (6, "status"), (7, "at")} <= got  # fmt: skip
     assert (await app_of(rt)).status == "awaiting_payment" and not await outbox(rt)
 
 
 async def test_status_import_applies_rows_in_order_and_notifies_each_once(seeded):
     rt = seeded
-    good = "۱۰۰۲۰۰۳۰۰,payment_review,,۱۴۰۵/۰۹/۰۱ ۱۰:۰۰\n100200300,paid,تأیید شد,"
+    good = "۱۰۰۲۰۰۳۰۰,payment_review,,۱۴۰۵/۰۹/۰۲ ۱۱:۳۰\n100200300,paid,تأیید شد,"
     async with rt.db.session() as s:
         res = await imports.import_statuses(rt, s, "cli:ops", STATUS_CSV.format(rows=good))
     assert res.ok and res.changed == 2
@@ -139,7 +140,7 @@ async def test_status_import_applies_rows_in_order_and_notifies_each_once(seeded
     assert len(await outbox(rt)) == 2
     async with rt.db.session() as s:
         ev = await s.scalar(select(StatusEvent).where(StatusEvent.status == "payment_review"))
-    assert ev.at.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M") == "2026-11-22 10:00"
+    assert ev.at.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M") == "2026-11-23 11:30"
 
 
 APPT_CSV = "card_number,office,address,starts_at,attendees,purpose\n{rows}\n"

@@ -80,7 +80,7 @@ def test_broadcast_schedule_at_a_jalali_time(cli_db, tmp_path, capsys):
     (tmp_path / "fa.txt").write_text("سلام", encoding="utf-8")
     at = jalali_in(48)
     assert main(["broadcast", "--segment", "", "--text-file", str(tmp_path / "fa.txt"), "--at",
-                 at]) == 0  # fmt: skip
+                 at, "--yes"]) == 0  # fmt: skip
     assert "scheduled" in capsys.readouterr().out
     [b] = query(select(Broadcast))
     assert b.state == "scheduled" and not query(select(Outbox))

@@ -30,6 +30,8 @@ class Campaign(Base):
     bank_account: Mapped[str] = mapped_column(String(32), default="")
     documents: Mapped[list[str]] = mapped_column(JSON, default=list)
     offices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # {name,address,city}
+    # What a case that missed the window can still do (the جاماندگان route), in plain words.
+    late_route: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -44,7 +46,8 @@ class Application(Base):
     __table_args__ = (UniqueConstraint("national_id", "campaign_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    national_id: Mapped[int] = mapped_column(ForeignKey("nationals.id"), index=True)
+    # No index of its own: the unique (national_id, campaign_id) index serves national_id.
+    national_id: Mapped[int] = mapped_column(ForeignKey("nationals.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     status: Mapped[str] = mapped_column(String(24), default="registered", index=True)
     exemption_body: Mapped[str | None] = mapped_column(String(64))
