@@ -222,8 +222,10 @@ async def on_button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
         if st.step.startswith("link_"):
             return await linking.send_code(ctx, st)
         return await stale_button(ctx, st)
-    if st.step in STEPS and data.startswith(("slip:", "cmp:skip")):
-        return None
+    if (st.step.startswith("slip_") and data.startswith("slip:")) or (
+        st.step == "complaint_photo" and data == "cmp:skip"
+    ):
+        return None  # the step's own buttons
     replies = await flows.on_feature_button(ctx, st, data)
     return replies if replies is not None else await stale_button(ctx, st)
 
