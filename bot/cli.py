@@ -17,6 +17,7 @@ Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
 # Each module adds its sub-commands; keeps this file the same size as features grow.
 # cli_staff last: it extends the import, campaign and broadcast groups registered before it.
 MODULES = (cli_service, cli_admin, cli_sms, cli_delivery, cli_staff)
+SERVING = ("run", "worker", "start")  # long-running: INFO logs (`start` quiets them for a shell)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,12 +39,18 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Servers log what they do; one-shot commands and the terminal chat print their answers
+    # and log only warnings (to stderr), so no log line lands between a command's lines.
+    serving = args.command in SERVING
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else logging.INFO if serving else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic's "Context impl SQLiteImpl." came with every command's migration check.
+    if not args.verbose and args.command != "db":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return asyncio.run(_run(args.func, args))
     except (SettingsError, NotMigrated) as exc:

@@ -63,6 +63,8 @@ class Ctx:
         (staff-typed «دفتر کفالت شماره 1» reads «۱» in fa/prs/ps, «۱» reads 1 in en)."""
         if params:
             params = {k: local_digits(v, self.lang) for k, v in params.items()}
+        if self.channel == "shell" and self.rt.catalog.has(f"{key}_shell", self.lang):
+            key = f"{key}_shell"  # the terminal has numbered choices, not buttons
         return self.rt.t(self.lang, key, **params)
 
     @property

@@ -58,3 +58,37 @@ async def test_shell_links_and_sends_a_slip_with_no_token(settings, tmp_path):
         assert states == {"sent"}
     finally:
         await rt.close()
+
+
+async def test_shell_numbers_never_clash_and_the_menu_stays_reachable(settings):
+    import logging
+
+    from bot.shell import quiet_logs
+
+    rt = await seeded_runtime(settings)
+    script = ["1", choice("خدمات"), choice("بعدی"), choice("طرح‌ها"), "/help", "hello", "/quit"]
+    screen: list[str] = []
+
+    async def read(prompt: str) -> str:
+        step = script.pop(0)
+        line = step if isinstance(step, str) else step("\n".join(screen))
+        screen.append(prompt + line)
+        return line
+
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        quiet_logs()
+        assert logging.getLogger().level == logging.WARNING  # no INFO lines between the chat's
+        assert await run_shell(rt, "term-2", read=read, write=screen.append) == 0
+    finally:
+        await rt.close()
+    pages = [s for s in screen if "خدمات اداره کل" in s]
+    assert len(pages) == 2
+    for page in pages:
+        numbers = re.findall(r"^  (\d+)\) ", page, flags=re.M)
+        assert len(numbers) == len(set(numbers))  # one number, one choice
+        assert "  8) خدمات" in page and "  2) طرح‌ها" in page  # the menu's own numbers
+        assert not re.search(r"\) [۰-۹0-9]+\. ", page)  # no item number beside the choice's
+    said = [s for s in screen if not s.startswith("> ")]
+    assert "طرح آمایش" in said[-3]  # 2 on the services page opened the campaigns
+    assert "شماره گزینه" in said[-2] and "شماره یکی از گزینه‌ها" in said[-1]
