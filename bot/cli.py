@@ -23,6 +23,7 @@ SERVING = ("run", "worker", "start")  # long-running: INFO logs (`start` quiets 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amayesh", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--lang", help="staff output language (default AMAYESH_DEFAULT_LANGUAGE)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in MODULES:
         module.register(sub)

@@ -15,10 +15,20 @@ from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
 from handlers.jalali import parse_jalali_date, parse_jalali_datetime
 from storage.broadcasts import Progress
+from storage.models import Broadcast
 
 Sub = argparse._SubParsersAction
-LANG = "en"  # the terminal speaks English; nationals' notices follow their own language
 FOLLOW_EVERY = 2.0
+
+
+def staff_lang(rt: Runtime, args: argparse.Namespace) -> str:
+    """What staff read here: `--lang`, else AMAYESH_DEFAULT_LANGUAGE (Persian by default)."""
+    return rt.catalog.normalise_lang(getattr(args, "lang", None) or rt.settings.default_language)
+
+
+def add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", default=argparse.SUPPRESS, metavar="LANG",
+                        help="language printed (default AMAYESH_DEFAULT_LANGUAGE)")  # fmt: skip
 
 
 def _group(sub: Sub, name: str, help: str) -> Sub:
@@ -44,24 +54,30 @@ def register(sub: Sub) -> None:
     p.add_argument("--reason", required=True)
     p.add_argument("--force", action="store_true", help="allow under 72 hours (audited)")
     p.set_defaults(func=cmd_outage)
+    add_lang(p)
     rep = _group(sub, "report", "reports")
     p = rep.add_parser("daily", help="the day's and the campaign's figures")
     p.add_argument("--date", help="Jalali day, default today")
     p.add_argument("--csv", type=Path, help="also write the CSV here")
+    p.add_argument("--xlsx", type=Path, help="also write an Excel sheet (right to left) here")
     p.add_argument("--chart", type=Path, help="also write the PNG chart here")
     p.set_defaults(func=cmd_report)
+    add_lang(p)
     p = _group(sub, "campaign", "campaigns").add_parser("announce", help="announce a campaign")
     p.add_argument("campaign", help="id or code")
     p.add_argument("--yes", action="store_true", help="send without asking")
     p.set_defaults(func=cmd_announce)
+    add_lang(p)
     p = sub.add_parser("exempt", help="mark a fee exemption")
     p.add_argument("card")
     p.add_argument("--body", required=True, choices=casework.EXEMPTION_BODIES)
     p.add_argument("--certificate", required=True)
     p.set_defaults(func=cmd_exempt)
+    add_lang(p)
     p = sub.add_parser("identity-check", help="mark a national's identity verified")
     p.add_argument("card")
     p.set_defaults(func=cmd_identity)
+    add_lang(p)
 
 
 def _register_broadcast(sub: Sub) -> None:
@@ -76,15 +92,18 @@ def _register_broadcast(sub: Sub) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the preview only")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.set_defaults(func=cmd_broadcast)
+    add_lang(parser)
     if "status" not in group.choices:
         p = group.add_parser("status", help="progress with a progress bar")
         p.add_argument("id", type=int)
         p.add_argument("--follow", action="store_true", help="refresh until it is finished")
         p.set_defaults(func=cmd_broadcast_status)
+        add_lang(p)
     if "cancel" not in group.choices:
         p = group.add_parser("cancel", help="cancel a broadcast")
         p.add_argument("id", type=int)
         p.set_defaults(func=cmd_broadcast_cancel)
+        add_lang(p)
 
 
 async def _read(path: Path) -> str:
@@ -111,8 +130,9 @@ async def _texts(items: list[str]) -> dict[str, str]:
 
 async def cmd_broadcast(rt: Runtime, args: argparse.Namespace) -> int:
     """Preview, confirm, then queue now or schedule; prints the broadcast's id."""
+    lang = staff_lang(rt, args)
     if args.segment is None or not args.text_file:
-        print("amayesh broadcast: --segment and --text-file are required (or a sub-command)")
+        print(rt.t(lang, "staff.bc.cli.need_args"))
         return 2
     try:
         texts = await _texts(args.text_file)
@@ -125,20 +145,25 @@ async def cmd_broadcast(rt: Runtime, args: argparse.Namespace) -> int:
         async with rt.db.session() as s:
             when = bc.parse_when(rt, args.at)
             est = await sb.estimate(rt, s, actor, args.segment, texts, sms)
-        print(sb.estimate_text(rt, LANG, est, when))
+        print(sb.estimate_text(rt, lang, est, when))
         if args.dry_run:
             return 0
-        if not await _confirm("send this broadcast?", args.yes):
-            print("discarded; nothing was sent")
+        if not await _confirm(rt.t(lang, "staff.bc.cli.confirm"), args.yes):
+            print(rt.t(lang, "staff.bc.cli.discarded"))
             return 1
         async with rt.db.session() as s:
             b = await bc.create_broadcast(rt, s, actor, args.segment, texts, sms_text=sms,
                                           when=when)  # fmt: skip
     except bc.BroadcastError as exc:
-        print(sb.error_text(rt, LANG, exc))
+        print(sb.error_text(rt, lang, exc))
         return 1
-    print(f"broadcast {b.id}: {b.state}, {b.total} queued")
+    print(_queued(rt, lang, b))
     return 0
+
+
+def _queued(rt: Runtime, lang: str, b: Broadcast) -> str:
+    return rt.t(lang, "staff.bc.cli.queued", id=sb.num(b.id, lang),
+                state=sb.state_name(rt, lang, b.state), total=sb.num(b.total, lang))  # fmt: skip
 
 
 async def _progress(rt: Runtime, bid: int) -> Progress:
@@ -147,27 +172,35 @@ async def _progress(rt: Runtime, bid: int) -> Progress:
 
 
 async def cmd_broadcast_status(rt: Runtime, args: argparse.Namespace) -> int:
+    lang = staff_lang(rt, args)
+
+    def line(p: Progress) -> str:
+        head = rt.t(lang, "staff.bc.cli.state", id=sb.num(args.id, lang), state="").rstrip(" :")
+        return f"{head}: {sb.progress_bar(rt, lang, p)}"
+
     try:
         p = await _progress(rt, args.id)
-        print(f"broadcast {args.id}: {sb.progress_bar(p)}", flush=True)
+        print(line(p), flush=True)
         while args.follow and not sb.finished(p):
             await asyncio.sleep(FOLLOW_EVERY)
             p = await _progress(rt, args.id)
-            print(f"broadcast {args.id}: {sb.progress_bar(p)}", flush=True)
+            print(line(p), flush=True)
     except bc.BroadcastError as exc:
-        print(sb.error_text(rt, LANG, exc))
+        print(sb.error_text(rt, lang, exc))
         return 1
     return 0
 
 
 async def cmd_broadcast_cancel(rt: Runtime, args: argparse.Namespace) -> int:
+    lang = staff_lang(rt, args)
     try:
         async with rt.db.session() as s:
             b = await bc.cancel_broadcast(rt, s, cli_actor(), args.id)
     except bc.BroadcastError as exc:
-        print(sb.error_text(rt, LANG, exc))
+        print(sb.error_text(rt, lang, exc))
         return 1
-    print(f"broadcast {b.id}: {b.state}")
+    print(rt.t(lang, "staff.bc.cli.state", id=sb.num(b.id, lang),
+               state=sb.state_name(rt, lang, b.state)))  # fmt: skip
     return 0
 
 
@@ -207,7 +240,7 @@ async def cmd_outage(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         out = await outages.schedule_outage(rt, s, cli_actor(), start, end, args.reason,
                                             args.force)  # fmt: skip
-    print(out.text(rt, LANG))
+    print(out.text(rt, staff_lang(rt, args)))
     return 0 if out.ok else 1
 
 
@@ -219,11 +252,14 @@ async def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
         return 1
     async with rt.db.session() as s:
         rep = await report.daily_report(rt, s, cli_actor(), day)
-    print(report.to_text(rt, rep, LANG))
+    lang = staff_lang(rt, args)
+    print(report.to_text(rt, rep, lang))
     if args.csv:
         await asyncio.to_thread(args.csv.write_text, report.to_csv(rep), encoding="utf-8")
+    if args.xlsx:
+        await asyncio.to_thread(args.xlsx.write_bytes, report.to_xlsx(rt, rep, lang))
     if args.chart:
-        await asyncio.to_thread(args.chart.write_bytes, await report.chart_png(rep))
+        await asyncio.to_thread(args.chart.write_bytes, await report.chart_png(rt, rep, lang))
     return 0
 
 
@@ -236,25 +272,26 @@ async def cmd_announce(rt: Runtime, args: argparse.Namespace) -> int:
             print(f"no campaign {args.campaign!r}")
             return 1
         est = await sb.estimate(rt, s, actor, b.segment, b.texts, b.sms_text)
-    print(b.texts["fa"], "\n", f"SMS: {b.sms_text}", "\n", sb.estimate_text(rt, LANG, est), sep="")
-    if not await _confirm("send this announcement now?", args.yes):
-        print(f"draft broadcast {b.id} kept; send it with `amayesh broadcast start {b.id}`")
+    lang = staff_lang(rt, args)
+    print(b.texts["fa"], "\n", f"SMS: {b.sms_text}", "\n", sb.estimate_text(rt, lang, est), sep="")
+    if not await _confirm(rt.t(lang, "staff.bc.cli.confirm_announce"), args.yes):
+        print(rt.t(lang, "staff.bc.cli.draft_kept", id=b.id))
         return 0
     async with rt.db.session() as s:
         b = await bc.start_broadcast(rt, s, actor, b.id)
-    print(f"broadcast {b.id}: {b.state}, {b.total} queued")
+    print(_queued(rt, lang, b))
     return 0
 
 
 async def cmd_exempt(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         out = await casework.exempt(rt, s, cli_actor(), args.card, args.body, args.certificate)
-    print(out.text(rt, LANG))
+    print(out.text(rt, staff_lang(rt, args)))
     return 0 if out.ok else 1
 
 
 async def cmd_identity(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         out = await casework.identity_check(rt, s, cli_actor(), args.card)
-    print(out.text(rt, LANG))
+    print(out.text(rt, staff_lang(rt, args)))
     return 0 if out.ok else 1
