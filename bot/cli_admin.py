@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.runtime import Runtime
+from handlers.fmt import number
 from handlers.jalali import format_short, parse_jalali_date
 from handlers.registry import parse_nationals
 from sms.text import normalize_text
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--skip-invalid", action="store_true", help="import good rows, reject bad")
     p.add_argument("--reject-file", type=Path, help="where bad rows go (default FILE.rejects.csv)")
     p.set_defaults(func=cmd_import_nationals)
+    add_lang(p)
 
     camp = sub.add_parser("campaign", help="campaigns").add_subparsers(dest="op", required=True)
     p = camp.add_parser("create", help="create a campaign (dates in Jalali)")
@@ -59,15 +61,24 @@ def cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _report(counts: ImportCounts) -> str:
-    return (
-        f"inserted {counts.inserted}, updated {counts.updated}, "
-        f"unchanged {counts.unchanged}, rejected {counts.rejected}"
-    )
+def staff_lang(rt: Runtime, args: argparse.Namespace) -> str:
+    """What staff read here: `--lang`, else AMAYESH_DEFAULT_LANGUAGE (Persian by default)."""
+    return rt.catalog.normalise_lang(getattr(args, "lang", None) or rt.settings.default_language)
+
+
+def add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", default=argparse.SUPPRESS, metavar="LANG",
+                        help="language printed (default AMAYESH_DEFAULT_LANGUAGE)")  # fmt: skip
+
+
+def _report(rt: Runtime, lang: str, counts: ImportCounts) -> str:
+    figures = {k: number(v, lang) for k, v in vars(counts).items()}
+    return rt.t(lang, "staff.cli.imported", **figures)
 
 
 async def cmd_import_nationals(rt: Runtime, args: argparse.Namespace) -> int:
     """Validate the whole file, then upsert by card number in one transaction."""
+    lang = staff_lang(rt, args)
     await rt.db.check_migrated()
     try:
         parsed = parse_nationals(args.file)
@@ -77,7 +88,7 @@ async def cmd_import_nationals(rt: Runtime, args: argparse.Namespace) -> int:
     if parsed.errors and not args.skip_invalid:
         for err in parsed.errors:
             print(err)
-        print(f"{len(parsed.rejected_lines)} bad rows; nothing imported")
+        print(rt.t(lang, "staff.cli.bad_rows", n=number(len(parsed.rejected_lines), lang)))
         return 1
     async with rt.db.session() as s:
         counts = await upsert_nationals(s, [row for _, row in parsed.rows])
@@ -86,8 +97,8 @@ async def cmd_import_nationals(rt: Runtime, args: argparse.Namespace) -> int:
     if parsed.rejected_lines:
         reject = args.reject_file or args.file.with_suffix(".rejects.csv")
         _write_rejects(reject, parsed)
-        print(f"bad rows written to {reject}")
-    print(_report(counts))
+        print(rt.t(lang, "staff.cli.rejects_written", path=reject))
+    print(_report(rt, lang, counts))
     return 0
 
 

@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import signal
 
-from bot.cli_staff import add_lang, staff_lang
+from bot.cli_admin import add_lang, staff_lang
 from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb

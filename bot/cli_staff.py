@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli_admin import cli_actor
+from bot.cli_admin import add_lang, cli_actor, staff_lang
 from bot.runtime import Runtime
 from handlers import announce, casework, imports, outages, report
 from handlers import broadcasts as bc
@@ -19,16 +19,6 @@ from storage.models import Broadcast
 
 Sub = argparse._SubParsersAction
 FOLLOW_EVERY = 2.0
-
-
-def staff_lang(rt: Runtime, args: argparse.Namespace) -> str:
-    """What staff read here: `--lang`, else AMAYESH_DEFAULT_LANGUAGE (Persian by default)."""
-    return rt.catalog.normalise_lang(getattr(args, "lang", None) or rt.settings.default_language)
-
-
-def add_lang(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", default=argparse.SUPPRESS, metavar="LANG",
-                        help="language printed (default AMAYESH_DEFAULT_LANGUAGE)")  # fmt: skip
 
 
 def _group(sub: Sub, name: str, help: str) -> Sub:
@@ -47,6 +37,7 @@ def register(sub: Sub) -> None:
         p = imp.add_parser(what, help=f"{what} from a UTF-8 CSV (validated whole-file first)")
         p.add_argument("file", type=Path)
         p.set_defaults(func=func)
+        add_lang(p)
     out = _group(sub, "outage", "planned outages")
     p = out.add_parser("schedule", help="record and announce a planned outage (72 h ahead)")
     p.add_argument("--from", dest="start", required=True, help="Jalali: 1405/09/10 22:00")
@@ -204,7 +195,8 @@ async def cmd_broadcast_cancel(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _import(rt: Runtime, path: Path, run: imports.Importer) -> int:
+async def _import(rt: Runtime, args: argparse.Namespace, run: imports.Importer) -> int:
+    path, lang = args.file, staff_lang(rt, args)
     await rt.db.check_migrated()
     try:
         text = await _read(path)
@@ -216,18 +208,19 @@ async def _import(rt: Runtime, path: Path, run: imports.Importer) -> int:
     for err in res.errors:
         print(err)
     if res.errors:
-        print(f"{len(res.errors)} errors; nothing imported")
+        print(rt.t(lang, "staff.cli.errors", n=sb.num(len(res.errors), lang)))
         return 1
-    print(f"changed {res.changed}, unchanged {res.unchanged}")
+    print(rt.t(lang, "staff.cli.changed", changed=sb.num(res.changed, lang),
+               unchanged=sb.num(res.unchanged, lang)))  # fmt: skip
     return 0
 
 
 async def cmd_import_statuses(rt: Runtime, args: argparse.Namespace) -> int:
-    return await _import(rt, args.file, imports.import_statuses)
+    return await _import(rt, args, imports.import_statuses)
 
 
 async def cmd_import_appts(rt: Runtime, args: argparse.Namespace) -> int:
-    return await _import(rt, args.file, imports.import_appointments)
+    return await _import(rt, args, imports.import_appointments)
 
 
 async def cmd_outage(rt: Runtime, args: argparse.Namespace) -> int:

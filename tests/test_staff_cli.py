@@ -142,3 +142,15 @@ def test_announce_exempt_identity(cli_db, capsys):
     assert main(["identity-check", "999"]) == 1
     [app] = query(select(Application))
     assert app.status == "exempted" and app.identity_checked
+
+
+async def test_a_finished_broadcast_shows_done_and_a_cancelled_one_how_far_it_got(rt):
+    from handlers import staff_broadcast as sb
+    from storage.broadcasts import Progress
+
+    sent = Progress(1, "running", 3, {"sent": 2, "delivered": 1}, 0.0, None)  # not closed yet
+    assert "100%  done  sent 3" in sb.progress_bar(rt, "en", sent)
+    assert sb.finished(sent) and "پایان‌یافته" in sb.progress_bar(rt, "fa", sent)
+    cut = Progress(2, "cancelled", 4, {"sent": 1, "cancelled": 3}, 0.0, None)
+    line = sb.progress_bar(rt, "en", cut)
+    assert "25%  cancelled  sent 1  failed 0  cancelled 3  remaining 0" in line
