@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.base import Button, Ctx, Reply
+from handlers.base import Button, Ctx, Reply, local_digits
 from handlers.fmt import bullets, day, number, rials_and_toman
 from storage.campaigns import covers, current_and_recent, is_open
 from storage.models import Campaign
@@ -48,7 +48,8 @@ async def campaign_reply(ctx: Ctx, campaign: Campaign) -> Reply:
     if campaign.bank_account:
         parts.append(ctx.t("campaigns.account", account=campaign.bank_account))
     if campaign.documents:
-        parts.append(ctx.t("campaigns.docs_head") + "\n" + bullets(list(campaign.documents)))
+        docs = [local_digits(d, ctx.lang) for d in campaign.documents]  # staff-typed
+        parts.append(ctx.t("campaigns.docs_head") + "\n" + bullets(docs))
     parts += [ctx.t("campaigns.no_agents"), ctx.t("campaigns.complain")]
     sms = ctx.t(
         "campaigns.sms",

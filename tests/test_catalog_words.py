@@ -98,3 +98,10 @@ def test_every_service_field_is_written_in_every_offered_language() -> None:
     assert missing == [] and len(raw) == 23
     # Pashto pages are Pashto, not Persian under Pashto headings.
     assert all(s.text("ps").name != s.text("fa").name for s in services())
+
+
+@pytest.mark.parametrize("lang", OFFERED)
+def test_the_undertaking_for_those_left_behind_is_explained_where_it_is_named(lang: str) -> None:
+    for key in ("status.hint.missed_window", "eligibility.next.window_closed"):
+        value = text(lang, key)
+        assert "(" in value and len(value) > 90, (key, value)  # a one-line explanation in brackets

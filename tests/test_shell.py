@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
@@ -24,6 +24,18 @@ def choice(label: str) -> Callable[[str], str]:
     return pick
 
 
+def scripted(script: list, screen: list[str]) -> Callable[[str], Awaitable[str]]:
+    """A reader that types the script's lines (or what a step picks from the screen)."""
+
+    async def read(prompt: str) -> str:
+        step = script.pop(0)
+        line = step if isinstance(step, str) else step("\n".join(screen))
+        screen.append(prompt + line)
+        return line
+
+    return read
+
+
 def sms_code(screen: str) -> str:
     return re.findall(r"\[SMS → [^\]]+\][^\d]*(\d{6})", screen)[-1]
 
@@ -40,11 +52,7 @@ async def test_shell_links_and_sends_a_slip_with_no_token(settings, tmp_path):
     ]  # fmt: skip
     screen: list[str] = []
 
-    async def read(prompt: str) -> str:
-        step = script.pop(0)
-        line = step if isinstance(step, str) else step("\n".join(screen))
-        screen.append(prompt + line)
-        return line
+    read = scripted(script, screen)
 
     try:
         assert await run_shell(rt, "term-1", read=read, write=screen.append) == 0
@@ -69,11 +77,7 @@ async def test_shell_numbers_never_clash_and_the_menu_stays_reachable(settings):
     script = ["1", choice("خدمات"), choice("بعدی"), choice("طرح‌ها"), "/help", "hello", "/quit"]
     screen: list[str] = []
 
-    async def read(prompt: str) -> str:
-        step = script.pop(0)
-        line = step if isinstance(step, str) else step("\n".join(screen))
-        screen.append(prompt + line)
-        return line
+    read = scripted(script, screen)
 
     logging.getLogger().setLevel(logging.INFO)
     try:
