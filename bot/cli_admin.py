@@ -41,10 +41,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--office", action="append", default=[], help="NAME|ADDRESS|CITY, repeatable")
     p.add_argument("--max-days-expired", type=int)
     p.set_defaults(func=cmd_campaign_create)
+    add_lang(p)
     camp.add_parser("list").set_defaults(func=cmd_campaign_list)
     p = camp.add_parser("show")
     p.add_argument("campaign", help="id or code")
     p.set_defaults(func=cmd_campaign_show)
+    add_lang(p)
 
     staff = sub.add_parser("staff", help="staff members").add_subparsers(dest="op", required=True)
     for op, func in (("add", cmd_staff_add), ("remove", cmd_staff_remove)):
@@ -54,6 +56,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             p.add_argument("--role", choices=admin.ROLES, required=True)
             p.add_argument("--name", default="")
         p.set_defaults(func=func)
+        add_lang(p)
     staff.add_parser("list").set_defaults(func=cmd_staff_list)
 
 
@@ -147,9 +150,10 @@ async def cmd_campaign_create(rt: Runtime, args: argparse.Namespace) -> int:
         async with rt.db.session() as s:
             campaign = await admin.add_campaign(s, cli_actor(), **fields)
     except ValueError as exc:
-        print(f"not created: {exc}")
+        print(rt.t(staff_lang(rt, args), "staff.cli.campaign_not_created", error=exc))
         return 1
-    print(f"campaign {campaign.id} ({campaign.code}) created")
+    print(rt.t(staff_lang(rt, args), "staff.cli.campaign_created", id=campaign.id,
+               code=campaign.code))  # fmt: skip
     return 0
 
 
@@ -164,33 +168,43 @@ async def cmd_campaign_list(rt: Runtime, args: argparse.Namespace) -> int:
 async def cmd_campaign_show(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         c = await admin.get_campaign(s, args.campaign)
+    lang = staff_lang(rt, args)
     if c is None:
-        print(f"no campaign {args.campaign!r}")
+        print(rt.t(lang, "staff.cli.no_campaign", campaign=args.campaign))
         return 1
-    print(f"{c.code}: {c.title} ({c.kind})")
-    print(f"window: {format_short(c.starts_on)} - {format_short(c.ends_on)}")
-    print(f"provinces: {', '.join(c.provinces)}; rounds: {', '.join(map(str, c.eligible_rounds))}")
-    print(f"fee: {c.fee_total:,} rials to {c.bank_account}")
+    sep = ", " if lang == "en" else "، "
+
+    def say(key: str, **params: object) -> None:
+        print(rt.t(lang, f"staff.cli.{key}", **params))
+
+    say("campaign_head", code=c.code, title=c.title, kind=c.kind)
+    say("campaign_window", start=format_short(c.starts_on), end=format_short(c.ends_on))
+    rounds = sep.join(number(r, lang) for r in c.eligible_rounds)
+    say("campaign_where", provinces=sep.join(c.provinces), rounds=rounds)
+    say("campaign_fee", rials=number(c.fee_total, lang), account=c.bank_account)
     for fee in c.fee_items:
-        print(f"  {fee['name']}: {fee['rials']:,}")
+        print(f"  {fee['name']}: {number(int(fee['rials']), lang)}")
     for doc in c.documents:
-        print(f"  document: {doc}")
+        say("campaign_document", document=doc)
     for office in c.offices:
-        print(f"  office: {office['name']} — {office['address']}")
+        say("campaign_office", name=office["name"], address=office["address"])
     return 0
 
 
 async def cmd_staff_add(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         await admin.add_staff(s, cli_actor(), args.telegram_id, args.role, args.name)
-    print(f"staff {args.telegram_id} is {args.role}")
+    lang = staff_lang(rt, args)
+    role = rt.t(lang, f"staff.role.{args.role}")
+    print(rt.t(lang, "staff.cli.staff_added", id=args.telegram_id, role=role))
     return 0
 
 
 async def cmd_staff_remove(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         removed = await admin.remove_staff(s, cli_actor(), args.telegram_id)
-    print(f"staff {args.telegram_id} removed" if removed else f"no staff {args.telegram_id}")
+    key = "staff.cli.staff_removed" if removed else "staff.cli.no_staff"
+    print(rt.t(staff_lang(rt, args), key, id=args.telegram_id))
     return 0 if removed else 1
 
 

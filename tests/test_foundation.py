@@ -127,9 +127,13 @@ async def test_campaign_and_staff_commands(cli_env, capsys, settings):
     assert await _amain(argv) == 0
     assert await _amain(argv) == 1  # same code twice
     assert await _amain(["campaign", "show", "A19"]) == 0
+    out = capsys.readouterr().out  # staff read Persian by default
+    assert "بازه: 1405/09/10 تا 1405/11/10" in out and "هزینه: ۳۰۰٬۰۰۰ ریال به حساب" in out
+    assert await _amain(["campaign", "show", "A19", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "1405/09/10 - 1405/11/10" in out and "300,000 rials to 2171134756001" in out
     assert await _amain(["staff", "add", "--telegram-id", "42", "--role", "reviewer"]) == 0
+    assert "کارمند 42: بررسی‌کننده فیش" in capsys.readouterr().out
     assert await _amain(["staff", "remove", "--telegram-id", "42"]) == 0
     rt = await open_runtime(settings)
     try:
