@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint test-sqlite test-postgres pg-up bench
+.PHONY: run test lint test-sqlite test-postgres pg-up bench fonts
 
 $(BIN)/amayesh: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,15 @@ $(BIN)/amayesh: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.test-deps: $(BIN)/amayesh
+$(VENV)/.test-deps: $(BIN)/amayesh | fonts
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+# The report's chart draws Persian with Noto Sans Arabic (Debian's fonts-noto-core).
+fonts:
+	@test -f /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core) || \
+	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core)
 
 run: $(BIN)/amayesh
 	$(BIN)/amayesh start

@@ -30,11 +30,13 @@ Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
 MODULES = (
     cli_service, cli_admin, cli_sms, cli_delivery, cli_staff, cli_cases, cli_outbox, retention,
 )  # fmt: skip
+SERVING = ("run", "worker", "start")  # long-running: INFO logs (`start` quiets them for a shell)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amayesh", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--lang", help="staff output language (default AMAYESH_DEFAULT_LANGUAGE)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in MODULES:
         module.register(sub)
@@ -54,14 +56,20 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Servers log what they do; one-shot commands and the terminal chat print their answers
+    # and log only warnings (to stderr), so no log line lands between a command's lines.
+    serving = args.command in SERVING
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else logging.INFO if serving else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     lograte.install()  # repeats counted first (by message template), then every line redacted
     redact.install()
+    # Alembic's "Context impl SQLiteImpl." came with every command's migration check.
+    if not args.verbose and args.command != "db":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return asyncio.run(_run(args.func, args))
     except (SettingsError, NotMigrated) as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.runtime import Runtime
+from handlers.fmt import number
 from handlers.jalali import format_short, parse_jalali_date
 from handlers.registry import parse_nationals
 from sms.text import normalize_text
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--skip-invalid", action="store_true", help="import good rows, reject bad")
     p.add_argument("--reject-file", type=Path, help="where bad rows go (default FILE.rejects.csv)")
     p.set_defaults(func=cmd_import_nationals)
+    add_lang(p)
 
     camp = sub.add_parser("campaign", help="campaigns").add_subparsers(dest="op", required=True)
     p = camp.add_parser("create", help="create a campaign (dates in Jalali)")
@@ -40,10 +42,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--max-days-expired", type=int)
     p.add_argument("--late-route", help="what those who miss the window can do (جاماندگان)")
     p.set_defaults(func=cmd_campaign_create)
+    add_lang(p)
     camp.add_parser("list").set_defaults(func=cmd_campaign_list)
     p = camp.add_parser("show")
     p.add_argument("campaign", help="id or code")
     p.set_defaults(func=cmd_campaign_show)
+    add_lang(p)
 
     staff = sub.add_parser("staff", help="staff members").add_subparsers(dest="op", required=True)
     for op, func in (("add", cmd_staff_add), ("remove", cmd_staff_remove)):
@@ -53,6 +57,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             p.add_argument("--role", choices=admin.ROLES, required=True)
             p.add_argument("--name", default="")
         p.set_defaults(func=func)
+        add_lang(p)
     staff.add_parser("list").set_defaults(func=cmd_staff_list)
 
 
@@ -60,15 +65,24 @@ def cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _report(counts: ImportCounts) -> str:
-    return (
-        f"inserted {counts.inserted}, updated {counts.updated}, "
-        f"unchanged {counts.unchanged}, rejected {counts.rejected}"
-    )
+def staff_lang(rt: Runtime, args: argparse.Namespace) -> str:
+    """What staff read here: `--lang`, else AMAYESH_DEFAULT_LANGUAGE (Persian by default)."""
+    return rt.catalog.normalise_lang(getattr(args, "lang", None) or rt.settings.default_language)
+
+
+def add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", default=argparse.SUPPRESS, metavar="LANG",
+                        help="language printed (default AMAYESH_DEFAULT_LANGUAGE)")  # fmt: skip
+
+
+def _report(rt: Runtime, lang: str, counts: ImportCounts) -> str:
+    figures = {k: number(v, lang) for k, v in vars(counts).items()}
+    return rt.t(lang, "staff.cli.imported", **figures)
 
 
 async def cmd_import_nationals(rt: Runtime, args: argparse.Namespace) -> int:
     """Validate the whole file, then upsert by card number in one transaction."""
+    lang = staff_lang(rt, args)
     await rt.db.check_migrated()
     try:
         parsed = parse_nationals(args.file)
@@ -78,7 +92,7 @@ async def cmd_import_nationals(rt: Runtime, args: argparse.Namespace) -> int:
     if parsed.errors and not args.skip_invalid:
         for err in parsed.errors:
             print(err)
-        print(f"{len(parsed.rejected_lines)} bad rows; nothing imported")
+        print(rt.t(lang, "staff.cli.bad_rows", n=number(len(parsed.rejected_lines), lang)))
         return 1
     async with rt.db.session() as s:
         counts = await upsert_nationals(s, [row for _, row in parsed.rows])
@@ -87,8 +101,8 @@ async def cmd_import_nationals(rt: Runtime, args: argparse.Namespace) -> int:
     if parsed.rejected_lines:
         reject = args.reject_file or args.file.with_suffix(".rejects.csv")
         _write_rejects(reject, parsed)
-        print(f"bad rows written to {reject}")
-    print(_report(counts))
+        print(rt.t(lang, "staff.cli.rejects_written", path=reject))
+    print(_report(rt, lang, counts))
     return 0
 
 
@@ -138,9 +152,10 @@ async def cmd_campaign_create(rt: Runtime, args: argparse.Namespace) -> int:
         async with rt.db.session() as s:
             campaign = await admin.add_campaign(s, cli_actor(), **fields)
     except ValueError as exc:
-        print(f"not created: {exc}")
+        print(rt.t(staff_lang(rt, args), "staff.cli.campaign_not_created", error=exc))
         return 1
-    print(f"campaign {campaign.id} ({campaign.code}) created")
+    print(rt.t(staff_lang(rt, args), "staff.cli.campaign_created", id=campaign.id,
+               code=campaign.code))  # fmt: skip
     return 0
 
 
@@ -155,33 +170,43 @@ async def cmd_campaign_list(rt: Runtime, args: argparse.Namespace) -> int:
 async def cmd_campaign_show(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         c = await admin.get_campaign(s, args.campaign)
+    lang = staff_lang(rt, args)
     if c is None:
-        print(f"no campaign {args.campaign!r}")
+        print(rt.t(lang, "staff.cli.no_campaign", campaign=args.campaign))
         return 1
-    print(f"{c.code}: {c.title} ({c.kind})")
-    print(f"window: {format_short(c.starts_on)} - {format_short(c.ends_on)}")
-    print(f"provinces: {', '.join(c.provinces)}; rounds: {', '.join(map(str, c.eligible_rounds))}")
-    print(f"fee: {c.fee_total:,} rials to {c.bank_account}")
+    sep = ", " if lang == "en" else "، "
+
+    def say(key: str, **params: object) -> None:
+        print(rt.t(lang, f"staff.cli.{key}", **params))
+
+    say("campaign_head", code=c.code, title=c.title, kind=c.kind)
+    say("campaign_window", start=format_short(c.starts_on), end=format_short(c.ends_on))
+    rounds = sep.join(number(r, lang) for r in c.eligible_rounds)
+    say("campaign_where", provinces=sep.join(c.provinces), rounds=rounds)
+    say("campaign_fee", rials=number(c.fee_total, lang), account=c.bank_account)
     for fee in c.fee_items:
-        print(f"  {fee['name']}: {fee['rials']:,}")
+        print(f"  {fee['name']}: {number(int(fee['rials']), lang)}")
     for doc in c.documents:
-        print(f"  document: {doc}")
+        say("campaign_document", document=doc)
     for office in c.offices:
-        print(f"  office: {office['name']} — {office['address']}")
+        say("campaign_office", name=office["name"], address=office["address"])
     return 0
 
 
 async def cmd_staff_add(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         await admin.add_staff(s, cli_actor(), args.telegram_id, args.role, args.name)
-    print(f"staff {args.telegram_id} is {args.role}")
+    lang = staff_lang(rt, args)
+    role = rt.t(lang, f"staff.role.{args.role}")
+    print(rt.t(lang, "staff.cli.staff_added", id=args.telegram_id, role=role))
     return 0
 
 
 async def cmd_staff_remove(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         removed = await admin.remove_staff(s, cli_actor(), args.telegram_id)
-    print(f"staff {args.telegram_id} removed" if removed else f"no staff {args.telegram_id}")
+    key = "staff.cli.staff_removed" if removed else "staff.cli.no_staff"
+    print(rt.t(staff_lang(rt, args), key, id=args.telegram_id))
     return 0 if removed else 1
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli_admin import cli_actor
-from bot.cli_staff import LANG, _group, _import
+from bot.cli_admin import add_lang, cli_actor, staff_lang
+from bot.cli_staff import _group, _import
 from bot.runtime import Runtime
 from handlers import cases, registrations
+from handlers.casework import status_label
 from handlers.jalali import format_datetime
 from handlers.staff_auth import Forbidden
+from handlers.staff_broadcast import digits_of, num
 from sms.text import mask_mobile
 
 Sub = argparse._SubParsersAction
@@ -29,35 +31,40 @@ def register(sub: Sub) -> None:
         description=REGISTRATIONS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     p.add_argument("file", type=Path)
+    add_lang(p)
     p.set_defaults(func=cmd_import_registrations)
     case = _group(sub, "case", "renewal cases")
     p = case.add_parser("open", help="open a national's case in the campaign covering them")
     p.add_argument("card")
+    add_lang(p)
     p.set_defaults(func=cmd_case_open)
     p = case.add_parser("show", help="a national's cases, history, receipts, appointments")
     p.add_argument("card")
+    add_lang(p)
     p.set_defaults(func=cmd_case_show)
     p = _group(sub, "campaign", "campaigns").add_parser(
         "open-cases", help="open a case for every eligible national of a campaign (set-wise)"
     )
     p.add_argument("campaign", help="id or code")
     p.add_argument("--dry-run", action="store_true", help="only count them")
+    add_lang(p)
     p.set_defaults(func=cmd_open_cases)
 
 
 async def cmd_import_registrations(rt: Runtime, args: argparse.Namespace) -> int:
-    return await _import(rt, args.file, registrations.import_registrations)
+    return await _import(rt, args, registrations.import_registrations)
 
 
 async def cmd_case_open(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         out = await cases.open_case(rt, s, cli_actor(), args.card, door="cli")
-    print(out.text(rt, LANG))
+    print(out.text(rt, staff_lang(rt, args)))
     return 0 if out.ok or out.key == "cases.staff_already" else 1
 
 
 async def cmd_open_cases(rt: Runtime, args: argparse.Namespace) -> int:
     await rt.db.check_migrated()
+    lang = staff_lang(rt, args)
     try:
         async with rt.db.session() as s:
             bulk = await cases.open_campaign_cases(rt, s, cli_actor(), args.campaign,
@@ -66,45 +73,53 @@ async def cmd_open_cases(rt: Runtime, args: argparse.Namespace) -> int:
         print(exc)
         return 1
     if bulk.campaign is None:
-        print(f"no campaign {args.campaign!r}")
+        print(rt.t(lang, "cases.cli.no_campaign", campaign=args.campaign))
         return 1
-    verb = "would open" if bulk.dry_run else "opened"
-    print(f"campaign {bulk.campaign.id} ({bulk.campaign.code}): {verb} {bulk.count} cases")
+    key = "cases.cli.would_open" if bulk.dry_run else "cases.cli.opened"
+    print(rt.t(lang, key, id=num(bulk.campaign.id, lang), code=bulk.campaign.code,
+               count=num(bulk.count, lang)))  # fmt: skip
     return 0
 
 
 async def cmd_case_show(rt: Runtime, args: argparse.Namespace) -> int:
-    tz = rt.settings.tz
+    tz, lang = rt.settings.tz, staff_lang(rt, args)
+
+    def t(key: str, **kw: object) -> str:
+        return rt.t(lang, f"cases.cli.{key}", **kw)
 
     def when(dt: object) -> str:
-        return format_datetime(dt, tz, "en")  # type: ignore[arg-type]
+        return format_datetime(dt, tz, lang)  # type: ignore[arg-type]
 
     async with rt.db.session() as s:
         f = await cases.show_case(rt, s, cli_actor(), args.card)
     if f is None:
-        print(f"no national with card {args.card}")
+        print(t("no_card", card=args.card))
         return 1
     n = f.national
     mobile = mask_mobile(n.mobile) if n.mobile else "-"
-    print(f"{n.card_number}: {n.full_name}, born {n.birth_year}, {n.province}, mobile {mobile}")
+    year = digits_of(str(n.birth_year), lang)
+    print(t("national", card=n.card_number, name=n.full_name, year=year, province=n.province,
+            mobile=mobile))  # fmt: skip
     if not f.cases:
-        print("no case")
+        print(t("no_case"))
     for app, camp in f.cases:
         extra = []
         if app.exemption_body:
             extra.append(
-                f"exempted by {app.exemption_body}, certificate {app.exemption_certificate}"
+                t("exempted", body=app.exemption_body, certificate=app.exemption_certificate)
             )
-        extra.append("identity checked" if app.identity_checked else "identity not checked")
-        print(f"case {app.id} in {camp.code}: {app.status} ({'; '.join(extra)})")
+        extra.append(t("identity_done" if app.identity_checked else "identity_pending"))
+        print(t("case", id=num(app.id, lang), code=camp.code,
+                status=status_label(rt, lang, app.status), extra="؛ ".join(extra)))  # fmt: skip
         for e in f.events[app.id]:
             note = f" — {e.note}" if e.note else ""
-            print(f"  {when(e.at)}  {e.status}  by {e.actor}{note}")
+            print(f"  {when(e.at)}  {status_label(rt, lang, e.status)}  ({e.actor}){note}")
     for r in f.receipts:
-        print(f"receipt {r.code}: {r.state}, {r.amount_rials:,} rials, tracking {r.bank_tracking}"
-              + (f", {r.reason}" if r.reason else ""))  # fmt: skip
+        print(t("receipt", code=r.code, state=r.state, amount=num(r.amount_rials, lang),
+                tracking=r.bank_tracking) + (f"، {r.reason}" if r.reason else ""))  # fmt: skip
     for a in f.appointments:
-        print(f"appointment {a.id}: {when(a.starts_at)} at {a.office}, {a.state}")
+        print(t("appointment", id=num(a.id, lang), at=when(a.starts_at), office=a.office,
+                state=a.state))  # fmt: skip
     for c in f.complaints:
-        print(f"complaint {c.code}: {c.state}, filed {when(c.created_at)}")
+        print(t("complaint", code=c.code, state=c.state, at=when(c.created_at)))
     return 0

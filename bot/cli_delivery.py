@@ -7,8 +7,10 @@ import asyncio
 import getpass
 import signal
 
+from bot.cli_admin import add_lang, staff_lang
 from bot.runtime import Runtime
 from handlers import broadcasts as bc
+from handlers import staff_broadcast as sb
 from handlers.staff_auth import CLI_PREFIX
 
 
@@ -32,10 +34,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--sms-text", help="a short text for those reached by SMS")
     p.add_argument("--at", help="Jalali date and time, Tehran time: 1405/09/10 09:00")
     p.set_defaults(func=cmd_send)
+    add_lang(p)
     for name in ("pause", "resume", "cancel", "start", "progress", "report"):
         p = bsub.add_parser(name, help=f"{name} a broadcast")
         p.add_argument("id", type=int)
         p.set_defaults(func=cmd_action, action=name)
+        add_lang(p)
 
 
 async def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
@@ -61,31 +65,35 @@ def _actor() -> str:
 
 
 async def cmd_send(rt: Runtime, args: argparse.Namespace) -> int:
+    lang = staff_lang(rt, args)
     texts = dict(t.split("=", 1) if "=" in t[:4] else ("fa", t) for t in args.text)
     try:
         async with rt.db.session() as s:
             b = await bc.create_broadcast(rt, s, _actor(), args.segment, texts,
                                           sms_text=args.sms_text, when=args.at)  # fmt: skip
     except bc.BroadcastError as exc:
-        print(exc.text(rt, "fa"))
+        print(exc.text(rt, lang))
         return 1
-    print(f"broadcast {b.id}: {b.state}, {b.total} recipients queued")
+    print(rt.t(lang, "staff.bc.cli.queued", id=sb.num(b.id, lang),
+               state=sb.state_name(rt, lang, b.state), total=sb.num(b.total, lang)))  # fmt: skip
     return 0
 
 
 async def cmd_action(rt: Runtime, args: argparse.Namespace) -> int:
     acts = {"pause": bc.pause_broadcast, "resume": bc.resume_broadcast,
             "cancel": bc.cancel_broadcast, "start": bc.start_broadcast}  # fmt: skip
+    lang = staff_lang(rt, args)
     try:
         async with rt.db.session() as s:
             if args.action == "progress":
-                print(bc.format_progress(rt, "fa", await bc.broadcast_progress(rt, s, args.id)))
+                print(bc.format_progress(rt, lang, await bc.broadcast_progress(rt, s, args.id)))
             elif args.action == "report":
-                print(bc.format_report(rt, "fa", await bc.broadcast_report(rt, s, args.id)))
+                print(bc.format_report(rt, lang, await bc.broadcast_report(rt, s, args.id)))
             else:
                 b = await acts[args.action](rt, s, _actor(), args.id)
-                print(f"broadcast {b.id}: {b.state}")
+                print(rt.t(lang, "staff.bc.cli.state", id=sb.num(b.id, lang),
+                           state=sb.state_name(rt, lang, b.state)))  # fmt: skip
     except bc.BroadcastError as exc:
-        print(exc.text(rt, "fa"))
+        print(exc.text(rt, lang))
         return 1
     return 0

@@ -63,7 +63,8 @@ async def cmd_run(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def cmd_shell(rt: Runtime, args: argparse.Namespace) -> int:
     """The terminal chat (buttons become numbered choices)."""
-    from bot.shell import run_shell
+    from bot.shell import quiet_logs, run_shell
 
+    quiet_logs()
     await rt.db.check_migrated()
     return await run_shell(rt, str(args.chat_id))

@@ -8,16 +8,16 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli_admin import cli_actor
+from bot.cli_admin import add_lang, cli_actor, staff_lang
 from bot.runtime import Runtime
 from handlers import announce, casework, imports, outages, report
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
 from handlers.jalali import parse_jalali_date, parse_jalali_datetime
 from storage.broadcasts import Progress
+from storage.models import Broadcast
 
 Sub = argparse._SubParsersAction
-LANG = "en"  # the terminal speaks English; nationals' notices follow their own language
 FOLLOW_EVERY = 2.0
 IMPORT_HELP = {
     "statuses": """columns (UTF-8 CSV with a header row): card_number, status, note (optional),
@@ -50,6 +50,7 @@ def register(sub: Sub) -> None:
                            formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
         p.add_argument("file", type=Path)
         p.set_defaults(func=func)
+        add_lang(p)
     out = _group(sub, "outage", "planned outages")
     p = out.add_parser("schedule", help="record and announce a planned outage (72 h ahead)")
     p.add_argument("--from", dest="start", required=True, help="Jalali: 1405/09/10 22:00")
@@ -57,24 +58,30 @@ def register(sub: Sub) -> None:
     p.add_argument("--reason", required=True)
     p.add_argument("--force", action="store_true", help="allow under 72 hours (audited)")
     p.set_defaults(func=cmd_outage)
+    add_lang(p)
     rep = _group(sub, "report", "reports")
     p = rep.add_parser("daily", help="the day's and the campaign's figures")
     p.add_argument("--date", help="Jalali day, default today")
     p.add_argument("--csv", type=Path, help="also write the CSV here")
+    p.add_argument("--xlsx", type=Path, help="also write an Excel sheet (right to left) here")
     p.add_argument("--chart", type=Path, help="also write the PNG chart here")
     p.set_defaults(func=cmd_report)
+    add_lang(p)
     p = _group(sub, "campaign", "campaigns").add_parser("announce", help="announce a campaign")
     p.add_argument("campaign", help="id or code")
     p.add_argument("--yes", action="store_true", help="send without asking")
     p.set_defaults(func=cmd_announce)
+    add_lang(p)
     p = sub.add_parser("exempt", help="mark a fee exemption")
     p.add_argument("card")
     p.add_argument("--body", required=True, choices=casework.EXEMPTION_BODIES)
     p.add_argument("--certificate", required=True)
     p.set_defaults(func=cmd_exempt)
+    add_lang(p)
     p = sub.add_parser("identity-check", help="mark a national's identity verified")
     p.add_argument("card")
     p.set_defaults(func=cmd_identity)
+    add_lang(p)
 
 
 def _register_broadcast(sub: Sub) -> None:
@@ -89,15 +96,18 @@ def _register_broadcast(sub: Sub) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the preview only")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.set_defaults(func=cmd_broadcast)
+    add_lang(parser)
     if "status" not in group.choices:
         p = group.add_parser("status", help="progress with a progress bar")
         p.add_argument("id", type=int)
         p.add_argument("--follow", action="store_true", help="refresh until it is finished")
         p.set_defaults(func=cmd_broadcast_status)
+        add_lang(p)
     if "cancel" not in group.choices:
         p = group.add_parser("cancel", help="cancel a broadcast")
         p.add_argument("id", type=int)
         p.set_defaults(func=cmd_broadcast_cancel)
+        add_lang(p)
 
 
 async def _read(path: Path) -> str:
@@ -128,8 +138,9 @@ async def _texts(items: list[str]) -> dict[str, str]:
 
 async def cmd_broadcast(rt: Runtime, args: argparse.Namespace) -> int:
     """Preview, confirm, then queue now or schedule; prints the broadcast's id."""
+    lang = staff_lang(rt, args)
     if args.segment is None or not args.text_file:
-        print("amayesh broadcast: --segment and --text-file are required (or a sub-command)")
+        print(rt.t(lang, "staff.bc.cli.need_args"))
         return 2
     try:
         texts = await _texts(args.text_file)
@@ -142,20 +153,25 @@ async def cmd_broadcast(rt: Runtime, args: argparse.Namespace) -> int:
         async with rt.db.session() as s:
             when = bc.parse_when(rt, args.at)
             est = await sb.estimate(rt, s, actor, args.segment, texts, sms)
-        print(sb.estimate_text(rt, LANG, est, when))
+        print(sb.estimate_text(rt, lang, est, when))
         if args.dry_run:
             return 0
-        if not await _confirm("send this broadcast?", args.yes):
-            print("discarded; nothing was sent")
+        if not await _confirm(rt.t(lang, "staff.bc.cli.confirm"), args.yes):
+            print(rt.t(lang, "staff.bc.cli.discarded"))
             return 1
         async with rt.db.session() as s:
             b = await bc.create_broadcast(rt, s, actor, args.segment, texts, sms_text=sms,
                                           when=when)  # fmt: skip
     except bc.BroadcastError as exc:
-        print(sb.error_text(rt, LANG, exc))
+        print(sb.error_text(rt, lang, exc))
         return 1
-    print(f"broadcast {b.id}: {b.state}, {b.total} queued")
+    print(_queued(rt, lang, b))
     return 0
+
+
+def _queued(rt: Runtime, lang: str, b: Broadcast) -> str:
+    return rt.t(lang, "staff.bc.cli.queued", id=sb.num(b.id, lang),
+                state=sb.state_name(rt, lang, b.state), total=sb.num(b.total, lang))  # fmt: skip
 
 
 async def _progress(rt: Runtime, bid: int) -> Progress:
@@ -164,31 +180,40 @@ async def _progress(rt: Runtime, bid: int) -> Progress:
 
 
 async def cmd_broadcast_status(rt: Runtime, args: argparse.Namespace) -> int:
+    lang = staff_lang(rt, args)
+
+    def line(p: Progress) -> str:
+        head = rt.t(lang, "staff.bc.cli.state", id=sb.num(args.id, lang), state="").rstrip(" :")
+        return f"{head}: {sb.progress_bar(rt, lang, p)}"
+
     try:
         p = await _progress(rt, args.id)
-        print(f"broadcast {args.id}: {sb.progress_bar(p)}", flush=True)
+        print(line(p), flush=True)
         while args.follow and not sb.finished(p):
             await asyncio.sleep(FOLLOW_EVERY)
             p = await _progress(rt, args.id)
-            print(f"broadcast {args.id}: {sb.progress_bar(p)}", flush=True)
+            print(line(p), flush=True)
     except bc.BroadcastError as exc:
-        print(sb.error_text(rt, LANG, exc))
+        print(sb.error_text(rt, lang, exc))
         return 1
     return 0
 
 
 async def cmd_broadcast_cancel(rt: Runtime, args: argparse.Namespace) -> int:
+    lang = staff_lang(rt, args)
     try:
         async with rt.db.session() as s:
             b = await bc.cancel_broadcast(rt, s, cli_actor(), args.id)
     except bc.BroadcastError as exc:
-        print(sb.error_text(rt, LANG, exc))
+        print(sb.error_text(rt, lang, exc))
         return 1
-    print(f"broadcast {b.id}: {b.state}")
+    print(rt.t(lang, "staff.bc.cli.state", id=sb.num(b.id, lang),
+               state=sb.state_name(rt, lang, b.state)))  # fmt: skip
     return 0
 
 
-async def _import(rt: Runtime, path: Path, run: imports.Importer) -> int:
+async def _import(rt: Runtime, args: argparse.Namespace, run: imports.Importer) -> int:
+    path, lang = args.file, staff_lang(rt, args)
     await rt.db.check_migrated()
     try:
         text = await _read(path)
@@ -200,18 +225,19 @@ async def _import(rt: Runtime, path: Path, run: imports.Importer) -> int:
     for err in res.errors:
         print(err)
     if res.errors:
-        print(f"{len(res.errors)} errors; nothing imported")
+        print(rt.t(lang, "staff.cli.errors", n=sb.num(len(res.errors), lang)))
         return 1
-    print(f"changed {res.changed}, unchanged {res.unchanged}")
+    print(rt.t(lang, "staff.cli.changed", changed=sb.num(res.changed, lang),
+               unchanged=sb.num(res.unchanged, lang)))  # fmt: skip
     return 0
 
 
 async def cmd_import_statuses(rt: Runtime, args: argparse.Namespace) -> int:
-    return await _import(rt, args.file, imports.import_statuses)
+    return await _import(rt, args, imports.import_statuses)
 
 
 async def cmd_import_appts(rt: Runtime, args: argparse.Namespace) -> int:
-    return await _import(rt, args.file, imports.import_appointments)
+    return await _import(rt, args, imports.import_appointments)
 
 
 async def cmd_outage(rt: Runtime, args: argparse.Namespace) -> int:
@@ -224,7 +250,7 @@ async def cmd_outage(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         out = await outages.schedule_outage(rt, s, cli_actor(), start, end, args.reason,
                                             args.force)  # fmt: skip
-    print(out.text(rt, LANG))
+    print(out.text(rt, staff_lang(rt, args)))
     return 0 if out.ok else 1
 
 
@@ -236,11 +262,14 @@ async def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
         return 1
     async with rt.db.session() as s:
         rep = await report.daily_report(rt, s, cli_actor(), day)
-    print(report.to_text(rt, rep, LANG))
+    lang = staff_lang(rt, args)
+    print(report.to_text(rt, rep, lang))
     if args.csv:
         await asyncio.to_thread(args.csv.write_text, report.to_csv(rep), encoding="utf-8")
+    if args.xlsx:
+        await asyncio.to_thread(args.xlsx.write_bytes, report.to_xlsx(rt, rep, lang))
     if args.chart:
-        await asyncio.to_thread(args.chart.write_bytes, await report.chart_png(rep))
+        await asyncio.to_thread(args.chart.write_bytes, await report.chart_png(rt, rep, lang))
     return 0
 
 
@@ -253,25 +282,26 @@ async def cmd_announce(rt: Runtime, args: argparse.Namespace) -> int:
             print(f"no campaign {args.campaign!r}")
             return 1
         est = await sb.estimate(rt, s, actor, b.segment, b.texts, b.sms_text)
-    print(b.texts["fa"], "\n", f"SMS: {b.sms_text}", "\n", sb.estimate_text(rt, LANG, est), sep="")
-    if not await _confirm("send this announcement now?", args.yes):
-        print(f"draft broadcast {b.id} kept; send it with `amayesh broadcast start {b.id}`")
+    lang = staff_lang(rt, args)
+    print(b.texts["fa"], "\n", f"SMS: {b.sms_text}", "\n", sb.estimate_text(rt, lang, est), sep="")
+    if not await _confirm(rt.t(lang, "staff.bc.cli.confirm_announce"), args.yes):
+        print(rt.t(lang, "staff.bc.cli.draft_kept", id=b.id))
         return 0
     async with rt.db.session() as s:
         b = await bc.start_broadcast(rt, s, actor, b.id)
-    print(f"broadcast {b.id}: {b.state}, {b.total} queued")
+    print(_queued(rt, lang, b))
     return 0
 
 
 async def cmd_exempt(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         out = await casework.exempt(rt, s, cli_actor(), args.card, args.body, args.certificate)
-    print(out.text(rt, LANG))
+    print(out.text(rt, staff_lang(rt, args)))
     return 0 if out.ok else 1
 
 
 async def cmd_identity(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
         out = await casework.identity_check(rt, s, cli_actor(), args.card)
-    print(out.text(rt, LANG))
+    print(out.text(rt, staff_lang(rt, args)))
     return 0 if out.ok else 1

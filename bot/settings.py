@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_rate: float = Field(25.0, gt=0)
     telegram_chat_rate: float = Field(1.0, gt=0)
+    telegram_flood_limit: int = Field(6, ge=1)  # updates one user gets answered per 10 s
     kavenegar_api_key: SecretStr | None = None
     kavenegar_api_url: str = "https://api.kavenegar.com"
     kavenegar_timeout: float = Field(10.0, gt=0)

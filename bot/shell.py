@@ -9,13 +9,14 @@ printed here so the demo can be linked.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot import delivery
 from bot.runtime import Runtime
 from handlers import dialog
-from handlers.base import Reply
+from handlers.base import Button, Reply
 from handlers.convo import Event, SlipFile
 from handlers.datafiles import preload
 from sms.text import mask_mobile, normalize_digits
@@ -30,18 +31,59 @@ async def _stdin(prompt: str) -> str:
     return await asyncio.to_thread(input, prompt)  # input() blocks: keep it off the loop
 
 
-def render(replies: list[Reply]) -> tuple[str, list[str]]:
-    """Replies as text with numbered choices; returns the text and each number's button data."""
+MENU_MARK = "menu:campaigns"  # a screen with this button shows the main menu
+
+
+def render(replies: list[Reply], menu: list[Button] | None = None) -> tuple[str, list[str]]:
+    """Replies as text with numbered choices; returns the text and each number's button data.
+
+    A screen without the main menu (a service page, a question) ends with the menu's buttons
+    again under the same numbers as on the menu itself; the screen's own choices take the
+    numbers after them, so no number means two things and the menu's never change.
+    """
+    buttons = [b for reply in replies for row in reply.buttons for b in row]
+    extra = menu if menu and not any(b.data == MENU_MARK for b in buttons) else []
+    choices = [b.data for b in [*extra, *buttons]]
+    first = len(extra) + 1
+    numbers = {b.label: n for n, b in enumerate([*extra, *buttons], 1)}
     lines: list[str] = []
-    choices: list[str] = []
+    n = first
     for reply in replies:
-        lines.append(reply.text)
+        lines.append(_numbered_quotes(reply.text, numbers))
         for row in reply.buttons:
             for button in row:
-                choices.append(button.data)
-                lines.append(f"  {len(choices)}) {button.label}")
+                lines.append(f"  {n}) {button.label}")
+                n += 1
+        lines.append("")
+    if extra:
+        lines.append("—")
+        lines += [f"  {i}) {button.label}" for i, button in enumerate(extra, 1)]
         lines.append("")
     return "\n".join(lines), choices
+
+
+def _numbered_quotes(text: str, numbers: dict[str, int]) -> str:
+    """«بدون عکس» → «بدون عکس» (۲): a text naming a button says which number it is."""
+    for label, n in numbers.items():
+        bare = label.strip("✅❌⏭✍🔗↩📱✉➕➡🚀🕘🗑⛔\ufe0f ")
+        text = text.replace(f"«{bare}»", f"«{bare}» ({n})")
+    return text
+
+
+def menu_of(replies: list[Reply]) -> list[Button] | None:
+    """The main menu's buttons if this screen shows it."""
+    for reply in replies:
+        flat = [b for row in reply.buttons for b in row]
+        if any(b.data == MENU_MARK for b in flat):
+            return flat
+    return None
+
+
+def quiet_logs() -> None:
+    """Log lines would land between the chat's lines: keep warnings only (on stderr)."""
+    root = logging.getLogger()
+    if root.level < logging.WARNING and root.level != logging.DEBUG:
+        root.setLevel(logging.WARNING)
 
 
 async def read_event(line: str, choices: list[str]) -> Event | None:
@@ -78,7 +120,9 @@ async def run_shell(
 ) -> int:
     """Chat until /quit or end of input."""
     await preload()
-    text, choices = render(await turn(rt, chat_id, Event("command", text="start")))
+    replies = await turn(rt, chat_id, Event("command", text="start"))
+    menu = menu_of(replies)
+    text, choices = render(replies, menu)
     write(text)
     while True:
         try:
@@ -93,7 +137,9 @@ async def run_shell(
         if event is None:
             write(rt.t("fa", "dialog.shell_no_file"))
             continue
-        text, choices = render(await turn(rt, chat_id, event))
+        replies = await turn(rt, chat_id, event)
+        menu = menu_of(replies) or menu
+        text, choices = render(replies, menu)
         write(text)
     await delivery.delivery_for(rt).close()
     return 0

@@ -41,7 +41,7 @@ class TelegramAdapter:
         if update.callback_query is not None:
             await update.callback_query.answer()  # stops the button's spinner
         chat_id = str(chat.id)
-        verdict = self.flood.check(user.id)
+        verdict = self.flood.verdict(update, user.id)
         if verdict != "ok":
             if verdict == "warn":
                 cause = f"flood:{update.update_id}"
@@ -80,6 +80,8 @@ class TelegramAdapter:
 async def to_event(update: Update) -> Event:
     """The update in the dialog's terms; files are fetched here, size checked first."""
     uid = update.update_id
+    user = update.effective_user
+    app_lang = (user.language_code or "") if user is not None else ""
     if (query := update.callback_query) is not None:
         return Event("button", data=query.data or "", update_id=uid)
     msg = update.effective_message
@@ -88,7 +90,7 @@ async def to_event(update: Update) -> Event:
     if msg.text is not None:
         if msg.text.startswith("/"):
             name = msg.text[1:].split(maxsplit=1)[0].split("@")[0] if len(msg.text) > 1 else ""
-            return Event("command", text=name, update_id=uid)
+            return Event("command", text=name, update_id=uid, app_lang=app_lang)
         return Event("text", text=msg.text, update_id=uid)
     if msg.contact is not None:
         sender = msg.from_user.id if msg.from_user else None
@@ -132,12 +134,13 @@ def build_application(rt: Runtime, *, webhook: bool = False) -> Application:
         # bot's CPU per update in bench/bot_throughput.
         .request(AiohttpRequest(pool=delivery.concurrency(settings.telegram_rate) + 8))
         .get_updates_request(AiohttpRequest(pool=1, read_timeout=40.0))
-        .concurrent_updates(ChatOrderedProcessor(32))
     )
+    flood = FloodGuard(limit=settings.telegram_flood_limit)
+    builder = builder.concurrent_updates(ChatOrderedProcessor(32, flood))
     if webhook:
         builder = builder.updater(None)  # updates arrive on our aiohttp route instead
     app = builder.build()
-    adapter = TelegramAdapter(rt)
+    adapter = TelegramAdapter(rt, flood)
     app.bot_data["adapter"] = adapter
     app.add_handler(TypeHandler(Update, adapter.on_update))
     # Staff commands run first (group -1); anyone who is not staff falls through to the dialog.

@@ -128,7 +128,7 @@ async def follow(rt: Runtime, bot: Bot, chat_id: int, message_id: int, bid: int)
             if done:
                 text = bc.format_report(rt, LANG, await bc.broadcast_report(rt, s, bid))
             else:
-                text = bc.format_progress(rt, LANG, p) + "\n" + sb.progress_bar(p, 20)
+                text = bc.format_progress(rt, LANG, p) + "\n" + sb.progress_bar(rt, LANG, p, 20)
         if text != last:
             try:
                 markup = None if done else stop

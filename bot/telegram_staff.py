@@ -8,6 +8,7 @@ what nationals are told goes through the outbox in the same transaction as the c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
@@ -24,7 +25,7 @@ from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow, waiting
 from handlers import casework, imports, report
 from handlers import staff_complaints as desk
-from handlers.jalali import format_short
+from handlers.jalali import format_date, format_short
 from handlers.staff_auth import Forbidden, actor_for, authorize, role_of
 
 LANG = "fa"  # the bureau's staff read Persian
@@ -95,14 +96,16 @@ async def on_report(rt: Runtime, update: Update, context: Ctx, actor: str) -> No
     chat = update.effective_chat
     assert chat is not None
     bot = chat.get_bot()
-    png = await report.chart_png(rep)
+    png = await report.chart_png(rt, rep, LANG)
     title = rt.t(
-        LANG, "staff.report.title", day=format_short(rep.day), campaign=rep.campaign or "-"
+        LANG, "staff.report.title", day=format_date(rep.day, LANG), campaign=rep.campaign or "-"
     )
     await bot.send_photo(chat.id, png, caption=title[:1024])
     await say(update, report.to_text(rt, rep, LANG))
-    name = f"report-{format_short(rep.day).replace('/', '-')}.csv"
-    await bot.send_document(chat.id, report.to_csv(rep).encode("utf-8"), filename=name)
+    name = f"report-{format_short(rep.day).replace('/', '-')}"
+    await bot.send_document(chat.id, report.to_csv(rep).encode("utf-8"), filename=f"{name}.csv")
+    xlsx = await asyncio.to_thread(report.to_xlsx, rt, rep, LANG)
+    await bot.send_document(chat.id, xlsx, filename=f"{name}.xlsx")
 
 
 async def on_answer(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:

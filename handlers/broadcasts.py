@@ -35,7 +35,12 @@ class BroadcastError(ValueError):
         self.key, self.params = f"broadcasts.{message}", params
 
     def text(self, rt: Runtime, lang: str) -> str:
-        return rt.t(lang, self.key, **self.params)
+        from handlers.staff_broadcast import state_name
+
+        params = dict(self.params)
+        if "state" in params:
+            params["state"] = state_name(rt, lang, str(params["state"]))
+        return rt.t(lang, self.key, **params)
 
 
 @dataclass
@@ -198,20 +203,32 @@ async def start_due(rt: Runtime, session: AsyncSession) -> list[int]:
 
 
 def format_progress(rt: Runtime, lang: str, p: store.Progress) -> str:
+    from handlers.staff_broadcast import num, shown_state, state_name
+
     c = p.counts
-    eta = "-" if p.eta_seconds is None else f"{p.eta_seconds / 60:.0f}"
-    return rt.t(lang, "broadcasts.progress", id=p.broadcast_id, state=p.state, total=p.total,
-                queued=c.get("queued", 0), in_flight=c.get("sending", 0), held=c.get("held", 0),
-                sent=c.get("sent", 0) + c.get("delivered", 0), failed=c.get("failed", 0),
-                cancelled=c.get("cancelled", 0), rate=f"{p.rate:.1f}", eta=eta)  # fmt: skip
+    eta = "-" if p.eta_seconds is None else num(round(p.eta_seconds / 60), lang)
+    figures = {
+        "total": p.total, "queued": c.get("queued", 0), "in_flight": c.get("sending", 0),
+        "held": c.get("held", 0), "sent": c.get("sent", 0) + c.get("delivered", 0),
+        "failed": c.get("failed", 0), "cancelled": c.get("cancelled", 0),
+    }  # fmt: skip
+    return rt.t(lang, "broadcasts.progress", id=num(p.broadcast_id, lang),
+                state=state_name(rt, lang, shown_state(p)), rate=num(float(p.rate), lang),
+                eta=eta, **{k: num(v, lang) for k, v in figures.items()})  # fmt: skip
 
 
 def format_report(rt: Runtime, lang: str, r: store.Report) -> str:
+    from handlers.staff_broadcast import num, state_name
+
     tg, sms = r.by_channel.get("telegram", {}), r.by_channel.get("sms", {})
-    lines = [rt.t(lang, "broadcasts.report", id=r.broadcast_id, state=r.state, total=r.total,
-                  tg_sent=tg.get("sent", 0), sms_sent=sms.get("sent", 0),
-                  sms_delivered=sms.get("delivered", 0), fell_back=r.fell_back,
-                  failed=tg.get("failed", 0) + sms.get("failed", 0), parts=r.sms_parts,
-                  cost=r.sms_parts * rt.settings.sms_cost_rials)]  # fmt: skip
-    lines += [f"- {reason}: {n}" for reason, n in r.failures]
+    figures = {
+        "total": r.total, "tg_sent": tg.get("sent", 0), "sms_sent": sms.get("sent", 0),
+        "sms_delivered": sms.get("delivered", 0), "fell_back": r.fell_back,
+        "failed": tg.get("failed", 0) + sms.get("failed", 0), "parts": r.sms_parts,
+        "cost": r.sms_parts * rt.settings.sms_cost_rials,
+    }  # fmt: skip
+    lines = [rt.t(lang, "broadcasts.report", id=num(r.broadcast_id, lang),
+                  state=state_name(rt, lang, r.state),
+                  **{k: num(v, lang) for k, v in figures.items()})]  # fmt: skip
+    lines += [f"- {reason}: {num(n, lang)}" for reason, n in r.failures]
     return "\n".join(lines)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.base import Button, Ctx, Reply
-from handlers.fmt import bullets, day, rials_and_toman
+from handlers.base import Button, Ctx, Reply, local_digits
+from handlers.fmt import bullets, day, number, rials_and_toman
 from storage.campaigns import covers, current_and_recent, is_open
 from storage.models import Campaign
 
@@ -48,12 +48,17 @@ async def campaign_reply(ctx: Ctx, campaign: Campaign) -> Reply:
     if campaign.bank_account:
         parts.append(ctx.t("campaigns.account", account=campaign.bank_account))
     if campaign.documents:
-        parts.append(ctx.t("campaigns.docs_head") + "\n" + bullets(list(campaign.documents)))
+        docs = [local_digits(d, ctx.lang) for d in campaign.documents]  # staff-typed
+        parts.append(ctx.t("campaigns.docs_head") + "\n" + bullets(docs))
     parts += [ctx.t("campaigns.no_agents"), ctx.t("campaigns.complain")]
     sms = ctx.t(
-        "campaigns.sms", title=campaign.title, start=start, end=end,
-        total=rials_and_toman(ctx, campaign.fee_total), account=campaign.bank_account or "-",
-    )  # fmt: skip
+        "campaigns.sms",
+        title=campaign.title,
+        start=start,
+        end=end,
+        total=number(campaign.fee_total, ctx.lang),
+        account=campaign.bank_account or "-",
+    )  # fmt: skip  (rials only, not toman too: the SMS must fit two parts)
     return Reply("\n\n".join(parts), buttons=_buttons(ctx), sms_text=sms)
 
 
@@ -68,9 +73,10 @@ def _none_open(ctx: Ctx, coming: list[Campaign]) -> Reply:
             ctx.t("campaigns.upcoming", title=c.title, start=day(ctx, c.starts_on),
                   end=day(ctx, c.ends_on))
         )  # fmt: skip
+    sms = "\n".join([*lines[:2], ctx.t("sms.reply.join_hint")])  # the keyword, not the button
     lines.append(ctx.t("campaigns.subscribe_hint"))
     buttons = [[Button(ctx.t("campaigns.btn_subs"), "menu:subs")]]
-    return Reply("\n".join(lines), buttons=buttons)
+    return Reply("\n".join(lines), buttons=buttons, sms_text=sms)
 
 
 async def open_campaigns(ctx: Ctx) -> Reply:

@@ -30,7 +30,18 @@ class Outcome:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, rt: Runtime, lang: str = "fa") -> str:
-        return rt.t(lang, self.key, **self.params)
+        """Status codes in the params (old, new, allowed) are shown by their names."""
+        from handlers.fmt import number
+
+        params = {k: number(v, lang) if type(v) is int else v for k, v in self.params.items()}
+        sep = ", " if lang == "en" else "، "
+        for name in ("old", "new"):
+            if name in params:
+                params[name] = status_label(rt, lang, str(params[name]))
+        if params.get("allowed") not in (None, "-"):
+            codes = str(params["allowed"]).split(", ")
+            params["allowed"] = sep.join(status_label(rt, lang, c) for c in codes)
+        return rt.t(lang, self.key, **params)
 
 
 def national_lang(rt: Runtime, national: National) -> str:

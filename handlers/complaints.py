@@ -65,7 +65,9 @@ async def over_limit(ctx: Ctx) -> Reply | None:
     since = ctx.now - LIMIT_WINDOW
     if await store.count_from(ctx.session, ctx.channel, ctx.address, since) < DAILY_LIMIT:
         return None
-    return Reply(ctx.t("complaints.too_many", limit=digits(ctx, DAILY_LIMIT)))
+    limit = digits(ctx, DAILY_LIMIT)
+    sms = ctx.t("sms.reply.too_many", limit=limit)
+    return Reply(ctx.t("complaints.too_many", limit=limit), sms_text=sms)
 
 
 def parse_code(raw: str) -> str | None:

@@ -35,6 +35,7 @@ class Event:
     contact_phone: str = ""
     contact_is_own: bool = False
     update_id: int | None = None
+    app_lang: str = ""  # the language the user's messenger app reports (Telegram language_code)
 
 
 @dataclass

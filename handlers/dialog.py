@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.runtime import Runtime
 from handlers import flows, linking, slip
 from handlers.base import Ctx, Reply
-from handlers.convo import Event, State, Step, hint, menu_reply
+from handlers.convo import Event, State, Step, cancel_button, hint, menu_reply
 from sms.text import fold_keyword, normalize_text
 from storage import conversations as store
 from storage import delivery as delivery_store
@@ -31,7 +31,6 @@ STEPS: dict[str, Step] = {
     **flows.STEPS,
 }
 CANCEL_WORDS = {"لغو", "انصراف", "cancel", "بازگشت", "منو", "menu"}
-LANGS = ("fa", "prs", "ps", "en", "ar")
 LAST_UPDATE = "keep_update_id"
 
 
@@ -139,9 +138,27 @@ def payload(reply: Reply) -> dict[str, Any]:
     return out
 
 
+# Steps during which Telegram shows the share-contact reply keyboard (it stays until removed).
+SHARE_STEPS = ("link_prove", "link_otp")
+
+
 async def dispatch(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
+    """Run the event; leaving the share-contact step also takes its keyboard away, since an
+    inline menu cannot replace a reply keyboard in the same message."""
+    sharing = ctx.channel == "telegram" and st.step in SHARE_STEPS
+    replies = await _dispatch(ctx, st, ev)
+    if sharing and st.step not in SHARE_STEPS:
+        if not any(r.payload.get("remove_keyboard") for r in replies):
+            close = Reply(ctx.t("common.cancelled"), payload={"remove_keyboard": True})
+            replies = [close, *replies]
+    return replies
+
+
+async def _dispatch(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
     """Commands and menu buttons work at any step; everything else goes to the current step."""
     if ev.kind == "command":
+        if st.lang is None and (guess := app_language(ev.app_lang)):
+            ctx.lang = guess  # greet in the app's language until the person chooses
         return await on_command(ctx, st, ev.text)
     if ev.kind == "text" and fold_keyword(ev.text) in CANCEL_WORDS:
         return await on_command(ctx, st, "cancel")
@@ -163,25 +180,34 @@ async def on_command(ctx: Ctx, st: State, name: str) -> list[Reply]:
         return [await menu_reply(ctx, ctx.t("common.help"))]
     if name not in ("start", "menu", "cancel"):
         return hint(ctx, st) if st.step in STEPS else [await menu_reply(ctx, ctx.t("common.hint"))]
+    sharing = ctx.channel == "telegram" and st.step in SHARE_STEPS
     await slip.cancel(ctx, st)
     st.go("menu")
     if name == "start":
         return [welcome(ctx)]
+    if sharing:  # dispatch adds the «لغو شد.» that takes the share keyboard away
+        return [await menu_reply(ctx)]
     return [await menu_reply(ctx, ctx.t("common.cancelled") if name == "cancel" else None)]
 
 
+def app_language(code: str) -> str | None:
+    """An offered language for a messenger's language code ("fa", "fa-AF", "ps", "en-US")."""
+    code = code.lower().replace("_", "-")
+    if code in ("prs", "fa-af"):
+        return "prs"
+    base = code.split("-")[0]
+    return base if base in flows.OFFERED else None
+
+
 def welcome(ctx: Ctx) -> Reply:
-    """Persian first (with an Arabic line), then the user's own language if another."""
-    text = ctx.rt.t("fa", "common.welcome") + "\n" + ctx.rt.t("fa", "dialog.welcome_ar")
-    if ctx.lang not in ("fa", "prs"):
-        text += "\n\n" + ctx.t("common.welcome")
+    """The greeting in one language (the chat's, or the app's), the choice right below."""
     reply = flows.language_menu(ctx)
-    return Reply(f"{text}\n\n{reply.text}", buttons=reply.buttons)
+    return Reply(f"{ctx.t('common.welcome')}\n\n{reply.text}", buttons=reply.buttons)
 
 
 async def on_button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
     """Buttons that mean the same at every step; None lets the step handle it."""
-    if data.startswith("lang:") and data[5:] in LANGS:
+    if data.startswith("lang:") and data[5:] in flows.OFFERED:
         st.lang = ctx.lang = data[5:]
         return [await menu_reply(ctx, ctx.t("dialog.language_set"))]
     if data == "menu:home":
@@ -193,11 +219,22 @@ async def on_button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
         await slip.cancel(ctx, st)
         return await linking.start(ctx, st)
     if data == "link:otp":
-        return await linking.send_code(ctx, st) if st.step.startswith("link_") else hint(ctx, st)
-    if st.step in STEPS and data.startswith(("slip:", "cmp:skip")):
-        return None
+        if st.step.startswith("link_"):
+            return await linking.send_code(ctx, st)
+        return await stale_button(ctx, st)
+    if (st.step.startswith("slip_") and data.startswith("slip:")) or (
+        st.step == "complaint_photo" and data == "cmp:skip"
+    ):
+        return None  # the step's own buttons
     replies = await flows.on_feature_button(ctx, st, data)
-    return replies if replies is not None else hint(ctx, st)
+    return replies if replies is not None else await stale_button(ctx, st)
+
+
+async def stale_button(ctx: Ctx, st: State) -> list[Reply]:
+    """A button from an old message (its step is over, or it was pressed already)."""
+    if st.step in STEPS:  # mid-flow: keep what was typed so far
+        return [Reply(ctx.t("dialog.stale_step"), buttons=[[cancel_button(ctx)]])]
+    return [await menu_reply(ctx, ctx.t("dialog.stale"))]
 
 
 async def say(

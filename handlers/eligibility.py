@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import day, digits
+from sms.segments import count_segments
 from sms.text import normalize_digits, normalize_id
 from storage.activity import count_since, record
 from storage.campaigns import covers, current_and_recent, is_open
@@ -113,15 +114,28 @@ def explain(ctx: Ctx, result: EligibilityResult, *, offer_case: bool = False) ->
         buttons = [[Button(ctx.t("eligibility.btn_campaign"), "menu:campaigns")]]
         if offer_case:
             buttons.insert(0, [Button(ctx.t("cases.btn_open"), "case:open")])
-        return Reply(text, buttons=buttons)
-    head = "eligibility.not_yet" if result.reasons == [NOT_YET_OPEN] else "eligibility.no"
-    lines = [ctx.t(head, **p)]
+        return Reply(text, buttons=buttons, sms_text=ctx.t("sms.reply.elig_yes", **p))
+    not_yet = result.reasons == [NOT_YET_OPEN]
+    lines = [ctx.t("eligibility.not_yet" if not_yet else "eligibility.no", **p)]
+    whys = []
     for code in result.reasons:
         why, step = ctx.t(f"eligibility.reason.{code}", **p), ctx.t(f"eligibility.next.{code}", **p)
         lines.append(f"• {why} {step}")
+        whys.append(why)
     lines.append(ctx.t("eligibility.no_agents"))
     buttons = [[Button(ctx.t("eligibility.btn_subs"), "menu:subs")]]
-    return Reply("\n".join(lines), buttons=buttons)
+    return Reply("\n".join(lines), buttons=buttons, sms_text=_sms_no(ctx, not_yet, whys))
+
+
+def _sms_no(ctx: Ctx, not_yet: bool, whys: list[str]) -> str:
+    """The SMS form: the reasons without the steps, as many as fit two parts (the first always)."""
+    key = "sms.reply.elig_not_yet" if not_yet else "sms.reply.elig_no"
+    text = ctx.t(key, why=whys[0] if whys else "")
+    for i in range(len(whys), 1, -1):
+        longer = ctx.t(key, why=" ".join(whys[:i]))
+        if count_segments(longer).parts <= 2:
+            return longer
+    return text
 
 
 async def eligibility_reply(ctx: Ctx) -> Reply:

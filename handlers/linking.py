@@ -160,8 +160,6 @@ async def complete(ctx: Ctx, st: State, national: National) -> list[Reply]:
         await link_contact(ctx.session, national.id, "sms", national.mobile, take_over=False)
     activity.record(ctx.session, "link", national.id)
     st.national_id, ctx.national = national.id, national
-    if st.lang in (None, "fa") and national.language == "prs":
-        st.lang = ctx.lang = "prs"  # the "فارسی/دری" choice: Afghan month names for Dari readers
     st.go("menu")
     st.data.pop("keep_link_fails", None)
     text = ctx.t("linking.done", name=national.full_name)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from handlers.base import Ctx, Reply
 from handlers.convo import SlipFile
-from handlers.fmt import rials_and_toman
+from handlers.fmt import number, rials_and_toman
 from handlers.jalali import jalali_year
 from sms.text import normalize_digits, normalize_id
 from storage import activity
@@ -22,6 +22,7 @@ from storage.models import Campaign
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
+REFUSED = "amount_refused"  # payload mark of a refused amount (only the SMS side reads it)
 _TRACKING = re.compile(r"^[0-9A-Z]{4,40}$")
 _AMOUNT_NOISE = re.compile(r"[\s,٬،.'’_]|ریال|rials?|irr", re.IGNORECASE)
 
@@ -129,18 +130,24 @@ def parse_amount(text: str) -> int | None:
 
 
 def wrong_amount(ctx: Ctx, campaign: Campaign) -> Reply:
-    return Reply(ctx.t("receipts.wrong_amount", fee=rials_and_toman(ctx, campaign.fee_total)))
+    """Refused; by SMS the next bare amount is taken as a new try (sms/actions.py)."""
+    sms = ctx.t("sms.reply.wrong_amount", fee=number(campaign.fee_total, ctx.lang))
+    fee = rials_and_toman(ctx, campaign.fee_total)
+    return Reply(ctx.t("receipts.wrong_amount", fee=fee), sms_text=sms, payload={REFUSED: True})
 
 
 async def submit_receipt(ctx: Ctx, *, tracking: str, amount: str, file: SlipFile | None) -> Reply:
     """Record a slip for the linked national (bot: with its file; SMS: file=None)."""
     if ctx.national is None:
         return Reply(ctx.t("common.link_first"))
+    tracking_no, rials = parse_tracking(tracking), parse_amount(amount)
+    seen = tracking_no and await store.own_receipt(ctx.session, ctx.national.id, tracking_no)
+    if seen and seen.state != "rejected":
+        return Reply(ctx.t("receipts.already", code=seen.code))  # the same slip sent again
     found = await store.payable_application(ctx.session, ctx.national.id)
     if found is None:
         return Reply(ctx.t("receipts.no_application"))
     app, campaign = found
-    tracking_no, rials = parse_tracking(tracking), parse_amount(amount)
     if tracking_no is None:
         return Reply(ctx.t("receipts.bad_tracking"))
     if rials != campaign.fee_total:
@@ -162,5 +169,7 @@ async def submit_receipt(ctx: Ctx, *, tracking: str, amount: str, file: SlipFile
     )  # fmt: skip
     activity.record(ctx.session, "receipt", ctx.national.id)
     flagged = {"duplicate_tracking", "duplicate_file"} & set(flags)
-    key = "receipts.recorded_flagged" if flagged else "receipts.recorded"
-    return Reply(ctx.t(key, code=receipt.code))
+    if flagged:
+        sms = ctx.t("sms.reply.recorded_flagged", code=receipt.code)
+        return Reply(ctx.t("receipts.recorded_flagged", code=receipt.code), sms_text=sms)
+    return Reply(ctx.t("receipts.recorded", code=receipt.code))

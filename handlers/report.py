@@ -1,9 +1,8 @@
 """The daily report, channel-free: figures for a Jalali day and the campaign so far, as text,
-CSV and a PNG chart (Latin labels: matplotlib's fonts do not shape Persian)."""
+CSV, an XLSX sheet and a PNG chart (the last two in handlers/report_files.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections.abc import Callable
@@ -13,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
-from handlers.jalali import format_short
+from handlers.fmt import number
+from handlers.jalali import format_date, format_short
 from handlers.staff_auth import require
 from storage import admin
 from storage import report as q
@@ -110,52 +110,42 @@ def to_csv(report: DailyReport) -> str:
     return buf.getvalue()
 
 
-def _label(rt: Runtime, lang: str, name: str) -> str:
+def label(rt: Runtime, lang: str, name: str) -> str:
+    """A figure's name in the staff's language: statuses, channels and states by name."""
     kind, _, rest = name.partition(":")
     if kind == "status":
         return rt.t(lang, "staff.report.status", label=rt.t(lang, f"staff.label.{rest}"))
     if kind == "messages":
         channel, _, state = rest.partition(":")
-        return rt.t(lang, "staff.report.messages", channel=channel, state=state)
+        return rt.t(lang, "staff.report.messages", channel=_named(rt, lang, "channel", channel),
+                    state=_named(rt, lang, "state", state))  # fmt: skip
     return rt.t(lang, f"staff.report.{name}")
 
 
+def _named(rt: Runtime, lang: str, kind: str, code: str) -> str:
+    key = f"staff.report.{kind}.{code}"
+    return rt.t(lang, key) if rt.catalog.has(key, lang) else code
+
+
 def to_text(rt: Runtime, report: DailyReport, lang: str = "fa") -> str:
-    """One line per figure: the day's number, then the campaign's so far."""
-    head = rt.t(lang, "staff.report.title", day=format_short(report.day),
+    """One line per figure: the day's number, then the campaign's so far (staff's digits)."""
+    head = rt.t(lang, "staff.report.title", day=format_date(report.day, lang),
                 campaign=report.campaign or "-")  # fmt: skip
     lines = [head]
     for name, day, so_far in report.rows():
-        total = "" if so_far is None else f" / {so_far:,}"
-        lines.append(f"{_label(rt, lang, name)}: {day:,}{total}")
+        total = "" if so_far is None else f" / {number(so_far, lang)}"
+        lines.append(f"{label(rt, lang, name)}: {number(day, lang)}{total}")
     return "\n".join(lines)
 
 
-def _draw(report: DailyReport) -> bytes:
-    import matplotlib
+async def chart_png(rt: Runtime, report: DailyReport, lang: str = "fa") -> bytes:
+    """The chart (handlers/report_files.py: Persian, right to left, numbers on the bars)."""
+    from handlers import report_files
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9, 5.5), dpi=100)
-    periods = [("Day " + format_short(report.day), report.today)]
-    if report.so_far is not None:
-        periods.append((f"Campaign {report.campaign} so far", report.so_far))
-    for i, (title, period) in enumerate(periods):
-        ax = fig.add_subplot(1, len(periods), i + 1)
-        names = [m.replace("_", " ") for m in CHARTED]
-        ax.barh(names, [period.figures.get(m, 0) for m in CHARTED], color="#2a7ab0")
-        ax.invert_yaxis()
-        ax.set_title(title, fontsize=10)
-        if i:
-            ax.set_yticklabels([])
-    fig.suptitle(f"Amayesh daily report {format_short(report.day)}")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return await report_files.chart_png(rt, report, lang)
 
 
-async def chart_png(report: DailyReport) -> bytes:
-    """The chart as PNG bytes, drawn in a thread (matplotlib is synchronous and slow)."""
-    return await asyncio.to_thread(_draw, report)
+def to_xlsx(rt: Runtime, report: DailyReport, lang: str = "fa") -> bytes:
+    from handlers import report_files
+
+    return report_files.to_xlsx(rt, report, lang)

@@ -25,14 +25,17 @@ class ServiceText:
     where: str
 
 
+LANGS = ("fa", "prs", "ps", "en")  # every field of the data file is written in each
+FIELDS = ("name", "short", "for", "documents", "fee", "where")
+
+
 @dataclass(frozen=True)
 class Service:
     id: int
-    fa: ServiceText  # also shown to prs and ps readers
-    en: ServiceText
+    texts: dict[str, ServiceText]
 
     def text(self, lang: str) -> ServiceText:
-        return self.en if lang == "en" else self.fa
+        return self.texts.get(lang) or self.texts["fa"]  # ar (not offered) reads Persian
 
 
 def _text(raw: dict[str, Any], lang: str) -> ServiceText:
@@ -47,7 +50,7 @@ def _text(raw: dict[str, Any], lang: str) -> ServiceText:
 def services(path: Path = SERVICES) -> tuple[Service, ...]:
     """The catalogue in file order (read on first use, then cached)."""
     rows = load_toml(path).get("service", [])
-    return tuple(Service(int(r["id"]), _text(r, "fa"), _text(r, "en")) for r in rows)
+    return tuple(Service(int(r["id"]), {lg: _text(r, lg) for lg in LANGS}) for r in rows)
 
 
 def _pages(items: tuple[Service, ...]) -> int:
@@ -60,9 +63,7 @@ def services_menu(ctx: Ctx, page: int = 0) -> Reply:
     pages = _pages(items)
     page = min(max(page, 0), pages - 1)
     shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    buttons = [
-        [Button(f"{digits(ctx, s.id)}. {s.text(ctx.lang).short}", f"svc:{s.id}")] for s in shown
-    ]
+    buttons = [[Button(s.text(ctx.lang).short, f"svc:{s.id}")] for s in shown]
     nav = []
     if page > 0:
         nav.append(Button(ctx.t("services.prev"), f"svc:page:{page - 1}"))

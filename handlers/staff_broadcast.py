@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from handlers import broadcasts as bc
-from handlers.jalali import format_datetime
+from handlers.fmt import number
+from handlers.jalali import fa_digits, format_datetime
 from handlers.segments import format_segment
 from sms.kavenegar import MAX_RECEPTORS
 from sms.segments import count_segments
@@ -56,35 +57,66 @@ def error_text(rt: Runtime, lang: str, exc: bc.BroadcastError) -> str:
     return exc.text(rt, lang)
 
 
-def _duration(seconds: float) -> str:
+def _duration(rt: Runtime, lang: str, seconds: float) -> str:
     minutes = math.ceil(seconds / 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+    if minutes >= 60:
+        return rt.t(
+            lang, "staff.bc.cli.hours", h=num(minutes // 60, lang), m=num(minutes % 60, lang)
+        )
+    return rt.t(lang, "staff.bc.cli.minutes", n=num(minutes, lang))
+
+
+def num(n: float, lang: str) -> str:
+    """A figure for staff: 12٬345 in Persian digits (fa, prs, ps), 12,345 in English."""
+    return number(n, lang) if isinstance(n, int) else digits_of(f"{n:.1f}", lang)
+
+
+def digits_of(text: str, lang: str) -> str:
+    return text if lang == "en" else fa_digits(text.replace(".", "٫"))
+
+
+def state_name(rt: Runtime, lang: str, state: str) -> str:
+    key = f"staff.bc.state.{state}"
+    return rt.t(lang, key) if rt.catalog.has(key, lang) else state
 
 
 def estimate_text(rt: Runtime, lang: str, est: Estimate, when: datetime | None = None) -> str:
     at = format_datetime(when, rt.settings.tz, lang) if when else rt.t(lang, "staff.bc.now")
     return rt.t(
         lang, "staff.bc.preview", segment=format_segment(est.segment) or "*",
-        total=est.total, tg=est.by_channel.get("telegram", 0), sms=est.by_channel.get("sms", 0),
-        parts=est.parts_each, parts_total=est.parts_total, cost=f"{est.cost_rials:,}",
-        duration=_duration(est.seconds), when=at,
+        total=num(est.total, lang), tg=num(est.by_channel.get("telegram", 0), lang),
+        sms=num(est.by_channel.get("sms", 0), lang), parts=num(est.parts_each, lang),
+        parts_total=num(est.parts_total, lang), cost=num(est.cost_rials, lang),
+        duration=_duration(rt, lang, est.seconds), when=at,
     )  # fmt: skip
 
 
-def progress_bar(p: Progress, width: int = 30) -> str:
-    """[#########---------]  45%  sent 450  failed 3  remaining 547  4.0/s  ETA 3m"""
+def shown_state(p: Progress) -> str:
+    """A running broadcast with nothing left to send is done, whether or not the scheduler
+    has closed it yet."""
+    return "done" if p.state == "running" and p.remaining == 0 and p.total else p.state
+
+
+def progress_bar(rt: Runtime, lang: str, p: Progress, width: int = 30) -> str:
+    """[#########---------]  45%  running  sent 450  failed 3  cancelled 0  remaining 547 …
+
+    The share is of copies that went out (sent or failed): a cancelled broadcast shows how far
+    it got, not 100%.
+    """
     c = p.counts
     sent = c.get("sent", 0) + c.get("delivered", 0)
-    failed, left = c.get("failed", 0), p.remaining
-    done = sent + failed + c.get("cancelled", 0)
-    share = done / p.total if p.total else (1.0 if p.state == "done" else 0.0)
+    failed, left, cancelled = c.get("failed", 0), p.remaining, c.get("cancelled", 0)
+    state = shown_state(p)
+    share = (sent + failed) / p.total if p.total else (1.0 if state == "done" else 0.0)
     fill = round(width * share)
-    eta = "-" if p.eta_seconds is None else _duration(p.eta_seconds)
-    return (
-        f"[{'#' * fill}{'-' * (width - fill)}] {share:4.0%}  {p.state}  sent {sent}  "
-        f"failed {failed}  remaining {left}  {p.rate:.1f}/s  ETA {eta}"
-    )
+    eta = "-" if p.eta_seconds is None or state != "running" else _duration(rt, lang, p.eta_seconds)
+    return rt.t(
+        lang, "staff.bc.cli.bar", bar=f"[{'#' * fill}{'-' * (width - fill)}]",
+        percent=num(round(share * 100), lang), state=state_name(rt, lang, state),
+        sent=num(sent, lang), failed=num(failed, lang), cancelled=num(cancelled, lang),
+        left=num(left, lang), rate=num(float(p.rate), lang), eta=eta,
+    )  # fmt: skip
 
 
 def finished(p: Progress) -> bool:
-    return p.state in ("done", "cancelled") or (p.state == "running" and p.remaining == 0)
+    return shown_state(p) in ("done", "cancelled")

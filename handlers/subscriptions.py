@@ -39,7 +39,8 @@ async def subscribe(ctx: Ctx, province: str | None) -> Reply:
         if name is None:
             current = await store.get(ctx.session, ctx.channel, ctx.address)
             buttons = await _buttons(ctx, current)
-            return Reply(ctx.t("subscriptions.unknown_province"), buttons=buttons)
+            sms = ctx.t("sms.reply.unknown_province")
+            return Reply(ctx.t("subscriptions.unknown_province"), buttons=buttons, sms_text=sms)
         provinces = [name]
     row = await _row(ctx)
     store.choose(row, subscribed=True, provinces=provinces)
@@ -52,7 +53,7 @@ async def unsubscribe(ctx: Ctx) -> Reply:
     row = await _row(ctx)
     store.choose(row, subscribed=False)
     record(ctx.session, "unsubscribe", row.national_id, ctx.now)
-    return Reply(ctx.t("subscriptions.off"))
+    return Reply(ctx.t("subscriptions.off"), sms_text=ctx.t("sms.reply.stopped"))
 
 
 async def _buttons(ctx: Ctx, row: Subscription | None) -> list[list[Button]]:

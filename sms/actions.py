@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 
-from handlers import appointments, cases, complaints, eligibility, receipts, status, subscriptions
+from handlers import (
+    appointments,
+    campaigns,
+    cases,
+    complaints,
+    eligibility,
+    receipts,
+    status,
+    subscriptions,
+)
 from handlers.base import Ctx, Reply
 from sms.segments import fit_sms
+from storage import conversations
 from storage import sms as store
 from storage.models import National
+
+# After a refused amount, a bare amount sent within this time is a new try of that slip.
+AMOUNT_RETRY = timedelta(hours=1)
+RETRY_STEP = "sms_receipt_amount"
 
 Args = tuple[str, ...]
 Action = Callable[[Ctx, Args], Awaitable[Reply]]
@@ -73,7 +88,34 @@ async def _appt(ctx: Ctx, args: Args) -> Reply:
 async def _receipt(ctx: Ctx, args: Args) -> Reply:
     if ctx.national is None:
         return Reply(ctx.t("sms.not_linked"))
-    return await receipts.submit_receipt(ctx, tracking=args[0], amount=args[1], file=None)
+    reply = await receipts.submit_receipt(ctx, tracking=args[0], amount=args[1], file=None)
+    # Remember the tracking number of a refused amount (the mobile's conversation row), so
+    # that «۳۰۰۰۰۰» alone as the next SMS is understood.
+    conv = await conversations.load(ctx.session, "sms", ctx.address)
+    refused = bool(reply.payload.get(receipts.REFUSED))
+    data = {"tracking": args[0], "at": ctx.now.isoformat()} if refused else {}
+    await conversations.save(ctx.session, conv, step=RETRY_STEP if refused else "menu",
+                             data=data, lang=conv.lang, national_id=conv.national_id)  # fmt: skip
+    return reply
+
+
+async def follow_up(ctx: Ctx, text: str) -> str | None:
+    """A bare amount right after a refused one: the RECEIPT it continues, else None."""
+    amount = receipts.parse_amount(text)
+    if amount is None or ctx.national is None:
+        return None
+    step = await conversations.step_of(ctx.session, "sms", ctx.address)
+    if step != RETRY_STEP:
+        return None
+    conv = await conversations.load(ctx.session, "sms", ctx.address)
+    at = datetime.fromisoformat(str((conv.data or {}).get("at", "1970-01-01T00:00:00+00:00")))
+    if ctx.now - at > AMOUNT_RETRY:
+        return None
+    return f"receipt {conv.data['tracking']} {amount}"
+
+
+async def _campaign(ctx: Ctx, args: Args) -> Reply:
+    return await campaigns.open_campaigns(ctx)
 
 
 async def _complaint(ctx: Ctx, args: Args) -> Reply:
@@ -128,6 +170,7 @@ ACTIONS: dict[str, Action] = {
     "RECEIPT": _receipt,
     "COMPLAINT": _complaint,
     "JOIN": _join,
+    "CAMPAIGN": _campaign,
     "STOP": _stop,
     "START": _start,
     "RENEW": _renew,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from handlers.base import Ctx, Reply
-from sms.actions import ACTIONS, sms_text
+from sms.actions import ACTIONS, follow_up, sms_text
 from sms.text import InvalidMobile, fold_keyword, mask_mobile, normalize_id, normalize_mobile
 from sms.text import normalize_text as _norm
 from storage import sms as store
@@ -43,6 +43,7 @@ KEYWORDS: tuple[Keyword, ...] = (
     Keyword("RECEIPT", ("فیش", "receipt"), "tracking amount"),
     Keyword("COMPLAINT", ("شکایت", "complaint"), "rest"),
     Keyword("JOIN", ("عضویت", "join"), "rest?"),
+    Keyword("CAMPAIGN", ("طرح", "طرح‌ها", "طرحها", "campaign", "campaigns"), ""),
     # «لغو ۱۱» is the opt-out convention of Iranian service lines; 12 opts back in.
     Keyword("STOP", ("لغو", "stop", "11"), ""),
     Keyword("START", ("start", "12"), ""),
@@ -56,6 +57,13 @@ _BY_WORD = {fold_keyword(w): k for k in KEYWORDS for w in k.words}
 _PUNCT = ":.,،؛;!-_*#"
 _GLUED = re.compile(r"^(\D+?)(\d.*)$")  # «وضعیت100200300»: keyword and number typed together
 _AMOUNT_DROP = str.maketrans("", "", ",٬،.'’ ")
+# The words HELP uses as placeholders («وضعیت کارت», «شکایت متن»): sent literally, they mean
+# "no argument" (one's own status, or how to use the keyword), never a card or a complaint.
+PLACEHOLDERS = frozenset(
+    fold_keyword(w)
+    for w in ("کارت", "شماره‌کارت", "سال", "سال‌تولد", "کال", "پیگیری", "کد", "کوډ", "مبلغ",
+              "اندازه", "متن", "استان", "card", "year", "tracking", "amount", "text", "province")
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ def _split_keyword(words: list[str]) -> tuple[Keyword | None, list[str]]:
 
 def _args(kw: Keyword, rest: list[str]) -> tuple[str, ...] | None:
     """The keyword's arguments in canonical form; None when required ones are missing."""
+    if rest and all(fold_keyword(w) in PLACEHOLDERS for w in rest):
+        rest = []
     if kw.args in ("", "card?"):
         card = normalize_id(" ".join(rest)) if kw.args else ""
         return (card,) if card else ()
@@ -85,9 +95,12 @@ def _args(kw: Keyword, rest: list[str]) -> tuple[str, ...] | None:
         return ()
     if len(rest) < 2:
         return None
-    if kw.args.startswith("card year"):  # the card may have had spaces; the year is last
-        return normalize_id(" ".join(rest[:-1])), normalize_id(rest[-1])
-    return normalize_id(" ".join(rest[:-1])), rest[-1].translate(_AMOUNT_DROP)
+    first, last = normalize_id(" ".join(rest[:-1])), normalize_id(rest[-1])
+    # The card may have been typed with spaces; the year is last.
+    if kw.args.startswith("card year"):
+        return (first, last) if last.isdigit() and any(c.isdigit() for c in first) else None
+    amount = rest[-1].translate(_AMOUNT_DROP)
+    return (first, amount) if normalize_id(amount).isdigit() else None
 
 
 def parse(text: str) -> Command:
@@ -163,6 +176,8 @@ async def _answer(ctx: Ctx, text: str) -> Reply:
     cmd = Command("UNKNOWN")
     try:
         cmd = parse(text)
+        if cmd.name == "UNKNOWN" and (again := await follow_up(ctx, text)) is not None:
+            cmd = parse(again)
         async with ctx.session.begin_nested():
             return await ACTIONS[cmd.name](ctx, cmd.args)
     except Exception:

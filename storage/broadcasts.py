@@ -40,8 +40,13 @@ async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
 async def preview(
     session: AsyncSession, segment: dict[str, Any], lang: str = "fa"
 ) -> dict[str, int]:
-    """How many would receive it, by channel."""
-    return await count(session, await audience(session, segment, lang))
+    """How many would receive it, by channel (unlinked subscribers included)."""
+    from storage import strangers
+
+    counts = await count(session, await audience(session, segment, lang))
+    for channel, n in (await strangers.count(session, segment, lang)).items():
+        counts[channel] = counts.get(channel, 0) + n
+    return counts
 
 
 async def start(
@@ -52,6 +57,12 @@ async def start(
     added = await insert_messages(
         session, aud, key_prefix=f"bc:{b.id}:", kind="broadcast", texts=b.texts,
         sms_text=b.sms_text, due_at=now, broadcast_id=b.id, fresh=await _fresh(session, b),
+    )  # fmt: skip
+    from storage import strangers  # subscribers who linked no card (storage/strangers.py)
+
+    added += await strangers.queue(
+        session, b.segment, broadcast_id=b.id, texts=b.texts, sms_text=b.sms_text, due_at=now,
+        default_lang=default_lang,
     )  # fmt: skip
     b.state, b.started_at, b.total = "running", now, b.total + added
     return added

@@ -82,3 +82,13 @@ async def add_receipt(
             )
         )  # fmt: skip
     return receipt
+
+
+async def own_receipt(session: AsyncSession, national_id: int, tracking: str) -> Receipt | None:
+    """This national's receipt with this bank tracking number (a slip sent again)."""
+    return await session.scalar(
+        select(Receipt)
+        .where(Receipt.national_id == national_id, Receipt.bank_tracking == tracking)
+        .order_by(Receipt.id.desc())
+        .limit(1)
+    )

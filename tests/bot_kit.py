@@ -31,6 +31,7 @@ def bot_settings(settings: Settings, fake: FakeBotAPI, **extra: Any) -> Settings
             "telegram_api_url": fake.url,
             "telegram_rate": 10_000.0,
             "telegram_chat_rate": 1_000.0,
+            "telegram_flood_limit": 1_000,  # tests type faster than people; flood tests set it
             **extra,
         }
     )

@@ -76,7 +76,7 @@ async def seed_deployment(rt: Runtime, tmp: Path, **campaign: str) -> int:
     reg = tmp / "registry.csv"
     reg.write_text(registry_csv(today), encoding="utf-8")
     code, out = await cli(rt, "import", "nationals", str(reg))
-    assert code == 0 and "inserted 6" in out, out
+    assert code == 0 and "افزوده ۶" in out, out  # staff read Persian
     opts = {"--start": jalali(today - timedelta(5)), "--end": jalali(today + timedelta(30))}
     opts |= campaign
     argv = ["campaign", "create", "--code", "AM-20", "--title", "طرح آمایش ۲۰",
@@ -184,7 +184,7 @@ async def finish(w: World, card: str, *, statuses_from: str = "paid") -> dict[st
     f.write_text("card_number,status,note,at\n" + "".join(f"{card},{s},,\n" for s in steps),
                  encoding="utf-8")  # fmt: skip
     code, out = await cli(w.rt, "import", "statuses", str(f))
-    assert code == 0 and "changed 5" in out, out
+    assert code == 0 and "تغییر ۵" in out, out
     rep = w.tmp / "report.csv"
     code, out = await cli(w.rt, "report", "daily", "--csv", str(rep))
     assert code == 0, out

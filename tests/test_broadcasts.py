@@ -97,7 +97,7 @@ async def test_broadcast_reaches_segment_in_each_language_minus_opt_outs(
         await bc.start_due(wrt, s)  # the scheduler closes finished broadcasts
         report = await bc.broadcast_report(wrt, s, b.id)
         assert report.state == "done" and report.sms_parts == 1
-        assert "2" in bc.format_report(wrt, "fa", report)
+        assert "پیام‌رسان: ۲ فرستاده" in bc.format_report(wrt, "fa", report)
     async with wrt.db.session() as s:  # starting again adds nobody twice
         again = await bc.create_broadcast(wrt, s, CLI, {}, "x")
         assert again.total == 4  # everyone reachable and not opted out, any province

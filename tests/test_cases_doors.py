@@ -63,7 +63,7 @@ async def test_bot_head_of_household_opens_for_everyone_and_reaches_delivered(w:
     # Reza has no transit sheet on record: his list says he must bring one.
     reza = opened.text.split("رضا نوری")[1]
     assert "برگه تردد ۹۰ روزه برای شما ثبت نشده است" in reza and "کارت آمایش" in reza
-    assert FEE in opened.text and "2171999000111" in opened.text
+    assert FEE in opened.text and "۲۱۷۱۹۹۹۰۰۰۱۱۱" in opened.text
     assert datas(opened) == ["menu:receipt", "menu:status"]
     assert await cases_of(w.rt) == dict.fromkeys(HOUSEHOLD, "awaiting_payment")
     assert await events_of(w.rt, KARIM) == ["registered", "awaiting_payment"]
@@ -140,9 +140,9 @@ async def test_import_registrations_opens_cases_and_a_reimport_changes_nothing(w
     rows = [f"{ROYA},دفتر کفالت ۱,{stamp}", f"{KARIM},دفتر کفالت ۲,{stamp}"]
     f.write_text("card_number,office,registered_at\n" + "\n".join(rows) + "\n", encoding="utf-8")
     code, out = await cli(w.rt, "import", "registrations", str(f))
-    assert code == 0 and "changed 2, unchanged 0" in out, out
+    assert code == 0 and "تغییر ۲، بدون تغییر ۰" in out, out
     code, out = await cli(w.rt, "import", "registrations", str(f))
-    assert code == 0 and "changed 0, unchanged 2" in out
+    assert code == 0 and "تغییر ۰، بدون تغییر ۲" in out
     assert await cases_of(w.rt) == {ROYA: "awaiting_payment", KARIM: "awaiting_payment"}
     async with w.rt.db.session() as s:
         from sqlalchemy import select
@@ -163,7 +163,7 @@ async def test_import_statuses_opens_a_case_when_none(w: World) -> None:
     assert code == 1 and "no open campaign covers it" in out  # Tehran: not in this campaign
     f.write_text(f"card_number,status,note,at\n{ROYA},awaiting_payment,,\n", encoding="utf-8")
     code, out = await cli(w.rt, "import", "statuses", str(f))
-    assert code == 0 and "changed 1" in out, out
+    assert code == 0 and "تغییر ۱" in out, out
     assert await events_of(w.rt, ROYA) == ["registered", "awaiting_payment"]
     assert "R-14" in await w.text(ROYA_MOBILE, "فیش 444555666 400000", "s-1")
     figures_ok(await finish(w, ROYA), opened=1)
@@ -187,33 +187,34 @@ async def test_staff_open_in_the_staff_chat(w: World) -> None:
 
 
 async def test_cli_case_open_and_show(w: World) -> None:
-    code, out = await cli(w.rt, "case", "open", ROYA)
+    code, out = await cli(w.rt, "case", "open", ROYA, "--lang", "en")
     assert code == 0 and "opened" in out
-    code, out = await cli(w.rt, "case", "open", ROYA)
+    code, out = await cli(w.rt, "case", "open", ROYA, "--lang", "en")
     assert code == 0 and "already has a case" in out and "nothing changed" in out
     code, out = await cli(w.rt, "case", "open", "42")
     assert code == 1
     assert "R-14" in await w.text(ROYA_MOBILE, "فیش 343434343 400000", "c-1")
     figures_ok(await finish(w, ROYA), opened=1)
-    code, out = await cli(w.rt, "case", "show", ROYA)
+    code, out = await cli(w.rt, "case", "show", ROYA, "--lang", "en")
     assert code == 0
-    for part in ("case 1 in AM-20: delivered", "registered  by cli:", "awaiting_payment",
-                 "payment_review", "delivered", "receipt R-14", "approved, 400,000 rials",
-                 "0915***0004"):  # fmt: skip
+    for part in ("case 1 in AM-20: delivered", "registered  (cli:", "awaiting payment",
+                 "deposit slip under review", "delivered", "receipt R-14",
+                 "approved, 400,000 rials", "0915***0004"):  # fmt: skip
         assert part in out, out
     assert ROYA_MOBILE not in out
 
 
 async def test_campaign_open_cases_set_wise(w: World) -> None:
     code, out = await cli(w.rt, "case", "open", ROYA)  # one case exists already
-    code, out = await cli(w.rt, "campaign", "open-cases", str(w.campaign_id), "--dry-run")
+    code, out = await cli(w.rt, "campaign", "open-cases", str(w.campaign_id), "--dry-run",
+                          "--lang", "en")  # fmt: skip
     # Eligible and without a case: Karim and Maryam (Reza lacks a transit sheet, Javad is in
     # Tehran, Nasrin's sheet has expired).
     assert code == 0 and "would open 2 cases" in out and await count(w.rt, Application) == 1
-    code, out = await cli(w.rt, "campaign", "open-cases", "AM-20")
+    code, out = await cli(w.rt, "campaign", "open-cases", "AM-20", "--lang", "en")
     assert code == 0 and "opened 2 cases" in out
     code, out = await cli(w.rt, "campaign", "open-cases", "AM-20")
-    assert "opened 0 cases" in out
+    assert "۰ پرونده باز شد" in out  # staff read Persian by default
     assert await cases_of(w.rt) == {ROYA: "awaiting_payment", KARIM: "awaiting_payment",
                                     "510000002": "awaiting_payment"}  # fmt: skip
     assert await events_of(w.rt, KARIM) == ["registered", "awaiting_payment"]

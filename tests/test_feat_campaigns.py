@@ -19,12 +19,12 @@ async def test_unlinked_sees_every_open_campaign_with_fee_account_and_warning(rt
     assert "از ۲۷ آبان ۱۴۰۵ تا ۲۷ دی ۱۴۰۵" in text
     assert "هزینه آمایش: ۳۰۰٬۰۰۰ ریال (۳۰٬۰۰۰ تومان)" in text
     assert "جمع: ۳۰۰٬۰۰۰ ریال (۳۰٬۰۰۰ تومان)" in text
-    assert "2171134756001" in text
+    assert "۲۱۷۱۱۳۴۷۵۶۰۰۱" in text
     assert "دفتر کفالت شماره ۱ بیرجند: بیرجند، خیابان طالقانی، پلاک ۱۲" in text
     assert "برگه تردد ۹۰ روزه معتبر" in text
     assert "هیچ واسطه" in text and "شکایت" in text
     assert button_data(reply) == ["menu:elig", "menu:complaint"]
-    assert reply.sms_text and "2171134756001" in reply.sms_text and "واسطه" in reply.sms_text
+    assert reply.sms_text and "۲۱۷۱۱۳۴۷۵۶۰۰۱" in reply.sms_text and "واسطه" in reply.sms_text
 
 
 async def test_dari_reader_sees_afghan_month_names_and_english_latin_digits(rt):

@@ -52,7 +52,7 @@ async def test_each_document_reason_in_plain_words_with_next_step(rt):
     assert "بیش از ۳۶۵ روز" in text and "برگه تردد را تمدید کنید" in text
     result, text = await check(rt, "200300400", lang="en", province="تهران")
     assert result.reasons == [el.OTHER_PROVINCE]
-    assert "The open campaign («طرح آمایش ۱۹») is not for your province." in text
+    assert "The open campaign («طرح آمایش 19») is not for your province." in text
     assert "Do not pay any middleman" in text
 
 

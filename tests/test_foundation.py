@@ -74,7 +74,7 @@ def test_import_reports_every_bad_line_and_changes_nothing(cli_env, tmp_path, ca
     for expected in (
         "line 3, is_head", "line 3, first_name", "line 3, birth_year", "line 3, gender",
         "line 3, nationality", "line 3, mobile", "line 3, card_expiry", "line 3, language",
-        "line 5, card_number: repeats line 4", "nothing imported",
+        "line 5, card_number: repeats line 4", "چیزی وارد نشد",
     ):  # fmt: skip
         assert expected in out
     assert main(["import", "nationals", str(write_csv(tmp_path / "ok.csv", [GOOD[0]]))]) == 0
@@ -83,9 +83,9 @@ def test_import_reports_every_bad_line_and_changes_nothing(cli_env, tmp_path, ca
 async def test_import_normalises_and_is_idempotent(cli_env, tmp_path, capsys, settings):
     path = write_csv(tmp_path / "n.csv", GOOD)
     assert await _amain(["import", "nationals", str(path)]) == 0
-    assert "inserted 3, updated 0, unchanged 0, rejected 0" in capsys.readouterr().out
+    assert "افزوده ۳، به‌روز ۰، بدون تغییر ۰، ردشده ۰" in capsys.readouterr().out
     assert await _amain(["import", "nationals", str(path)]) == 0
-    assert "inserted 0, updated 0, unchanged 3" in capsys.readouterr().out
+    assert "افزوده ۰، به‌روز ۰، بدون تغییر ۳" in capsys.readouterr().out
     rt = await open_runtime(settings)
     try:
         async with rt.db.session() as s:
@@ -104,7 +104,7 @@ async def test_import_normalises_and_is_idempotent(cli_env, tmp_path, capsys, se
 
 async def test_skip_invalid_writes_rejects(cli_env, tmp_path, capsys):
     path = write_csv(tmp_path / "n.csv", [GOOD[0], "X,H,1,,b,,1360,M,AF,p,c,,1405/01/01,,"])
-    assert await _amain(["import", "nationals", str(path), "--skip-invalid"]) == 0
+    assert await _amain(["import", "nationals", str(path), "--skip-invalid", "--lang", "en"]) == 0
     assert "inserted 1, updated 0, unchanged 0, rejected 1" in capsys.readouterr().out
     rejects = (tmp_path / "n.rejects.csv").read_text(encoding="utf-8")
     assert "first_name: is empty" in rejects
@@ -127,9 +127,13 @@ async def test_campaign_and_staff_commands(cli_env, capsys, settings):
     assert await _amain(argv) == 0
     assert await _amain(argv) == 1  # same code twice
     assert await _amain(["campaign", "show", "A19"]) == 0
+    out = capsys.readouterr().out  # staff read Persian by default
+    assert "بازه: 1405/09/10 تا 1405/11/10" in out and "هزینه: ۳۰۰٬۰۰۰ ریال به حساب" in out
+    assert await _amain(["campaign", "show", "A19", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "1405/09/10 - 1405/11/10" in out and "300,000 rials to 2171134756001" in out
     assert await _amain(["staff", "add", "--telegram-id", "42", "--role", "reviewer"]) == 0
+    assert "کارمند 42: بررسی‌کننده فیش" in capsys.readouterr().out
     assert await _amain(["staff", "remove", "--telegram-id", "42"]) == 0
     rt = await open_runtime(settings)
     try:

@@ -76,7 +76,7 @@ async def test_code_guesses_are_capped_per_mobile_across_chats_not_contact_shari
     for chat_id in (811, 812):  # two chats of one attacker, five wrong guesses each
         chat = Chat(botapi, chat_id)
         await _start_link(chat)
-        assert "0915***4567" in (await chat.press("link:otp")).text
+        assert "۰۹۱۵***۴۵۶۷" in (await chat.press("link:otp")).text
         for guess in wrong[:5]:
             last = await chat.say(guess)
         assert "کد" in last.text

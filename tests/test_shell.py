@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
@@ -24,6 +24,18 @@ def choice(label: str) -> Callable[[str], str]:
     return pick
 
 
+def scripted(script: list, screen: list[str]) -> Callable[[str], Awaitable[str]]:
+    """A reader that types the script's lines (or what a step picks from the screen)."""
+
+    async def read(prompt: str) -> str:
+        step = script.pop(0)
+        line = step if isinstance(step, str) else step("\n".join(screen))
+        screen.append(prompt + line)
+        return line
+
+    return read
+
+
 def sms_code(screen: str) -> str:
     return re.findall(r"\[SMS → [^\]]+\][^\d]*(\d{6})", screen)[-1]
 
@@ -33,23 +45,19 @@ async def test_shell_links_and_sends_a_slip_with_no_token(settings, tmp_path):
     slip = tmp_path / "slip.png"
     slip.write_bytes(png(noise=b"shell"))
     script: list[str | Callable[[str], str]] = [
-        choice("فارسی/دری"), choice("وصل کردن"), "100200300", "۱۳۶۰", choice("کد پیامکی"),
-        sms_code, choice("زبان"), choice("English"), "/language", choice("فارسی/دری"),
+        choice("فارسی"), choice("وصل کردن"), "100200300", "۱۳۶۰", choice("کد پیامکی"),
+        sms_code, choice("زبان"), choice("English"), "/language", choice("فارسی"),
         choice("ارسال فیش"),
         f"/file {slip}", "31337", "300000", choice("تأیید"), "/quit", "never read",
     ]  # fmt: skip
     screen: list[str] = []
 
-    async def read(prompt: str) -> str:
-        step = script.pop(0)
-        line = step if isinstance(step, str) else step("\n".join(screen))
-        screen.append(prompt + line)
-        return line
+    read = scripted(script, screen)
 
     try:
         assert await run_shell(rt, "term-1", read=read, write=screen.append) == 0
         text = "\n".join(screen)
-        assert "1) فارسی/دری" in text and "✅" in text
+        assert "1) فارسی" in text and "✅" in text
         assert script == ["never read"]
         async with rt.db.session() as s:
             receipt = await s.scalar(select(Receipt))
@@ -58,3 +66,33 @@ async def test_shell_links_and_sends_a_slip_with_no_token(settings, tmp_path):
         assert states == {"sent"}
     finally:
         await rt.close()
+
+
+async def test_shell_numbers_never_clash_and_the_menu_stays_reachable(settings):
+    import logging
+
+    from bot.shell import quiet_logs
+
+    rt = await seeded_runtime(settings)
+    script = ["1", choice("خدمات"), choice("بعدی"), choice("طرح‌ها"), "/help", "hello", "/quit"]
+    screen: list[str] = []
+
+    read = scripted(script, screen)
+
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        quiet_logs()
+        assert logging.getLogger().level == logging.WARNING  # no INFO lines between the chat's
+        assert await run_shell(rt, "term-2", read=read, write=screen.append) == 0
+    finally:
+        await rt.close()
+    pages = [s for s in screen if "خدمات اداره کل" in s]
+    assert len(pages) == 2
+    for page in pages:
+        numbers = re.findall(r"^  (\d+)\) ", page, flags=re.M)
+        assert len(numbers) == len(set(numbers))  # one number, one choice
+        assert "  8) خدمات" in page and "  2) طرح‌ها" in page  # the menu's own numbers
+        assert not re.search(r"\) [۰-۹0-9]+\. ", page)  # no item number beside the choice's
+    said = [s for s in screen if not s.startswith("> ")]
+    assert "طرح آمایش" in said[-3]  # 2 on the services page opened the campaigns
+    assert "شماره گزینه" in said[-2] and "شماره یکی از گزینه‌ها" in said[-1]

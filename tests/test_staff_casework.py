@@ -73,8 +73,9 @@ async def test_a_move_the_vocabulary_forbids_is_refused_with_the_reason(seeded):
         out = await casework.change_status(rt, s, actor_for(ADMIN), ALI, "delivered")
         bad = await casework.change_status(rt, s, actor_for(ADMIN), ALI, "flying")
         none = await casework.change_status(rt, s, actor_for(ADMIN), "999", "paid")
-    assert not out.ok and "awaiting_payment" in out.text(rt, "en")
-    assert "payment_review" in out.text(rt, "en")  # what is allowed instead
+    assert not out.ok and "awaiting payment" in out.text(rt, "en")
+    assert "از در انتظار پرداخت به" in out.text(rt, "fa")  # status names, not codes
+    assert "deposit slip under review" in out.text(rt, "en")  # what is allowed instead
     assert not bad.ok and not none.ok and "999" in none.text(rt, "en")
     assert (await app_of(rt)).status == "awaiting_payment" and not await outbox(rt)
 

@@ -60,6 +60,9 @@ def test_broadcast_preview_send_status_cancel(cli_db, tmp_path, capsys):
             str(tmp_path / "fa.txt"), "--text-file", f"en={tmp_path / 'en.txt'}",
             "--sms-text-file", str(tmp_path / "sms.txt")]  # fmt: skip
     assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out  # Persian: AMAYESH_DEFAULT_LANGUAGE is fa
+    assert "گیرندگان: ۲ (پیام‌رسان ۰، پیامک ۲)" in out and "۲٬۴۰۰ ریال" in out
+    assert main([*args, "--dry-run", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "recipients: 2 (messenger 0, SMS 2)" in out
     assert "1 parts per message, 2 parts in total" in out and "2,400 rials" in out
@@ -67,13 +70,17 @@ def test_broadcast_preview_send_status_cancel(cli_db, tmp_path, capsys):
     assert main([*args, "--yes"]) == 0
     out = capsys.readouterr().out
     [b] = query(select(Broadcast))
-    assert f"broadcast {b.id}: running, 2 queued" in out
-    assert main(["broadcast", "status", str(b.id)]) == 0
+    assert "پیام همگانی ۱: در حال ارسال، ۲ گیرنده در صف" in out
+    assert main(["broadcast", "status", str(b.id), "--lang", "en"]) == 0
     assert "remaining 2" in capsys.readouterr().out
     assert main(["broadcast", "cancel", str(b.id)]) == 0
+    assert "لغوشده" in capsys.readouterr().out
     assert {m.state for m in query(select(Outbox))} == {"cancelled"}
-    assert main(["broadcast", "status", str(b.id), "--follow"]) == 0
-    assert "cancelled" in capsys.readouterr().out
+    assert main(["broadcast", "status", str(b.id), "--follow", "--lang", "en"]) == 0
+    status = capsys.readouterr().out  # what happened, not "100% … remaining 0"
+    assert "] 0%  cancelled  sent 0  failed 0  cancelled 2  remaining 0" in status
+    assert main(["broadcast", "status", str(b.id)]) == 0
+    assert "لغوشده  فرستاده ۰  ناموفق ۰  لغوشده ۲  مانده ۰" in capsys.readouterr().out
 
 
 def test_broadcast_schedule_at_a_jalali_time(cli_db, tmp_path, capsys):
@@ -81,7 +88,7 @@ def test_broadcast_schedule_at_a_jalali_time(cli_db, tmp_path, capsys):
     at = jalali_in(48)
     assert main(["broadcast", "--segment", "", "--text-file", str(tmp_path / "fa.txt"), "--at",
                  at, "--yes"]) == 0  # fmt: skip
-    assert "scheduled" in capsys.readouterr().out
+    assert "زمان‌بندی‌شده" in capsys.readouterr().out
     [b] = query(select(Broadcast))
     assert b.state == "scheduled" and not query(select(Outbox))
 
@@ -102,18 +109,24 @@ def test_import_statuses_cli(cli_db, tmp_path, capsys):
 def test_outage_cli_72_hours(cli_db, capsys):
     soon = ["outage", "schedule", "--from", jalali_in(10), "--to", jalali_in(12), "--reason", "x"]
     assert main(soon) == 1
-    assert "72 hours" in capsys.readouterr().out and not query(select(Outage))
+    assert "۷۲ ساعت" in capsys.readouterr().out and not query(select(Outage))
+    assert main(["--lang", "en", *soon]) == 1
+    assert "72 hours" in capsys.readouterr().out
     assert main([*soon, "--force"]) == 0
     [row] = query(select(AuditLog).where(AuditLog.action == "outage.schedule"))
     assert row.after["forced"] is True and row.actor.startswith("cli:")
 
 
 def test_report_cli_writes_csv_and_chart(cli_db, tmp_path, capsys):
-    csv_path, png = tmp_path / "r.csv", tmp_path / "r.png"
-    assert main(["report", "daily", "--csv", str(csv_path), "--chart", str(png)]) == 0
-    assert "Daily report" in capsys.readouterr().out
+    csv_path, png, xlsx = tmp_path / "r.csv", tmp_path / "r.png", tmp_path / "r.xlsx"
+    assert main(["report", "daily", "--csv", str(csv_path), "--chart", str(png),
+                 "--xlsx", str(xlsx)]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert out.startswith("گزارش روزانه") and "sms" not in out and "status" not in out
     assert csv_path.read_text(encoding="utf-8").startswith("metric,day ")
-    assert png.read_bytes().startswith(b"\x89PNG")
+    assert png.read_bytes().startswith(b"\x89PNG") and xlsx.read_bytes().startswith(b"PK")
+    assert main(["report", "daily", "--lang", "en"]) == 0
+    assert "Daily report" in capsys.readouterr().out
     assert main(["report", "daily", "--date", "1405/13/01"]) == 1
 
 
@@ -129,3 +142,15 @@ def test_announce_exempt_identity(cli_db, capsys):
     assert main(["identity-check", "999"]) == 1
     [app] = query(select(Application))
     assert app.status == "exempted" and app.identity_checked
+
+
+async def test_a_finished_broadcast_shows_done_and_a_cancelled_one_how_far_it_got(rt):
+    from handlers import staff_broadcast as sb
+    from storage.broadcasts import Progress
+
+    sent = Progress(1, "running", 3, {"sent": 2, "delivered": 1}, 0.0, None)  # not closed yet
+    assert "100%  done  sent 3" in sb.progress_bar(rt, "en", sent)
+    assert sb.finished(sent) and "پایان‌یافته" in sb.progress_bar(rt, "fa", sent)
+    cut = Progress(2, "cancelled", 4, {"sent": 1, "cancelled": 3}, 0.0, None)
+    line = sb.progress_bar(rt, "en", cut)
+    assert "25%  cancelled  sent 1  failed 0  cancelled 3  remaining 0" in line

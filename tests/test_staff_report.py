@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -104,8 +105,9 @@ async def test_figures_for_the_day_and_the_campaign(rt):
     assert table[0] == ["metric", "day 1405/10/20", "campaign AMAYESH-19"]
     assert ["sms_cost_rials", "2400", "6000"] in table
     text = report.to_text(rt, rep, "fa")
-    assert "فیش تأییدشده: 1 / 1" in text and "هزینه پیامک (ریال): 2,400 / 6,000" in text
-    png = await report.chart_png(rep)
+    assert "فیش تأییدشده: ۱ / ۱" in text and "هزینه پیامک (ریال): ۲٬۴۰۰ / ۶٬۰۰۰" in text
+    assert "پیامک: فرستاده: ۱ / ۲" in text and "sms" not in text  # no English in the report
+    png = await report.chart_png(rt, rep)
     assert png.startswith(b"\x89PNG") and len(png) > 5000
 
 
@@ -114,3 +116,46 @@ async def test_report_needs_staff(rt):
     with pytest.raises(Forbidden):
         async with rt.db.session() as s:
             await report.daily_report(rt, s, actor_for(STRANGER))
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+async def test_chart_is_persian_right_to_left_with_numbers_and_sms_cost(rt, tmp_path, lang):
+    from handlers import report_files
+
+    await seed_figures(rt)
+    async with rt.db.session() as s:
+        rep = await report.daily_report(rt, s, actor_for(BROADCASTER), DAY)
+        empty = await report.daily_report(rt, s, actor_for(BROADCASTER), DAY + timedelta(days=9))
+    png = await report.chart_png(rt, rep, lang)
+    (tmp_path / f"report-{lang}.png").write_bytes(png)  # --basetemp keeps it to look at
+    (tmp_path / f"empty-{lang}.png").write_bytes(await report.chart_png(rt, empty, lang))
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1000, 850)  # two panels: activity and statuses
+    fig = report_files.build_figure(rt, rep, lang)
+    title = fig._suptitle.get_text()
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]  # the numbers on the bars
+    if lang == "fa":
+        assert not title.isascii() and "۱۴۰۵" in title
+        assert "۲" in texts and "1" not in texts
+        assert any("۶٬۰۰۰" in t.get_text() for t in fig.texts)  # the SMS cost, Persian digits
+    else:
+        assert title.startswith("Amayesh daily report") and "2" in texts
+    assert all(ax.get_xlim()[0] == 0 or ax.get_xlim()[1] == 0 for ax in fig.axes)
+    blank = report_files.build_figure(rt, empty, lang)
+    assert all(min(ax.get_xlim()) == 0 for ax in blank.axes)  # no negative axis on an empty day
+
+
+async def test_xlsx_is_a_right_to_left_sheet_with_persian_headers(rt):
+    from openpyxl import load_workbook
+
+    await seed_figures(rt)
+    async with rt.db.session() as s:
+        rep = await report.daily_report(rt, s, actor_for(BROADCASTER), DAY)
+    book = load_workbook(io.BytesIO(report.to_xlsx(rt, rep, "fa")))
+    sheet = book.active
+    assert sheet.sheet_view.rightToLeft is True and sheet.title == "گزارش روزانه"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("شاخص", "امروز 1405/10/20", "کل طرح AMAYESH-19")
+    assert ("هزینه پیامک (ریال)", 2400, 6000) in rows
+    assert ("پیامک: فرستاده", 1, 2) in rows

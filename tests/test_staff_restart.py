@@ -64,7 +64,7 @@ async def test_broadcast_continues_across_restarts(botapi, process):
         assert ask.text == rt.t("fa", "staff.tg.bc.ask_segment")
     async with process() as rt:
         preview = await chat.say("province=خراسان جنوبی")  # the step is awaited after a restart
-        assert "گیرندگان: 3" in preview.text and "ریال" in preview.text
+        assert "گیرندگان: ۳" in preview.text and "ریال" in preview.text
         assert datas(preview) == ["sb:send", "sb:at", "sb:discard"]
         row = await staff_row(rt, BROADCASTER)
         assert row.step == "bc" and row.data["bc"]["texts"] == {

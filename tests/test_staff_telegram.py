@@ -93,7 +93,7 @@ async def test_review_typed_reason_and_approve(botapi, bot, brt):
 async def test_status_command_and_a_refused_move(botapi, bot, brt):
     chat = Chat(botapi, REVIEWER)
     bad = await chat.say("/status 100200300 delivered")
-    assert "awaiting_payment" in bad.text and "payment_review" in bad.text
+    assert "در انتظار پرداخت" in bad.text and "بررسی فیش" in bad.text
     ok = await chat.say("/status ۱۰۰۲۰۰۳۰۰ payment_review فیش رسید")
     assert "100200300" in ok.text
     async with brt.db.session() as s:
@@ -132,7 +132,7 @@ async def test_broadcast_conversation_progress_and_stop(botapi, bot, brt, monkey
     wrong = await chat.say("planet=mars")
     assert "planet" in wrong.text
     preview = await chat.say("province=خراسان جنوبی")
-    assert "گیرندگان: 3" in preview.text and "ریال" in preview.text
+    assert "گیرندگان: ۳" in preview.text and "ریال" in preview.text
     assert datas(preview) == ["sb:send", "sb:at", "sb:discard"]
     started = await chat.press("sb:send")
     progress = await chat.next()
