@@ -35,6 +35,7 @@ class Event:
     contact_phone: str = ""
     contact_is_own: bool = False
     update_id: int | None = None
+    inbox: str | None = None  # the bot whose inbox row this is (marked handled with the change)
 
 
 @dataclass
