@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken
 
 from bot.inbox import Inbox, strip_nul
 
@@ -41,7 +41,7 @@ async def poll(inbox: Inbox, bot: Bot, *, hold: int = TIMEOUT) -> None:
             got = await bot.get_updates(offset, timeout=hold, allowed_updates=Update.ALL_TYPES)
         except InvalidToken:
             raise
-        except TelegramError as exc:
+        except Exception as exc:  # TelegramError, or an update PTB could not read: try again
             failures += 1
             if failures == 1:
                 log.warning("getUpdates failed: %s; retrying", type(exc).__name__)

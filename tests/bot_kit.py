@@ -49,11 +49,17 @@ async def running_bot(rt: Runtime) -> AsyncIterator[TelegramRunner]:
     """The Application in long-polling mode, as `amayesh run` starts it."""
     runner = TelegramRunner(rt)
     await runner.start()
+    vars(rt)["_runner"] = runner
     try:
         yield runner
     finally:
         await runner.stop()
         await delivery_for(rt).close()
+
+
+def current_runner(rt: Runtime) -> TelegramRunner:
+    """The runner running_bot started for this runtime (its Application, its inbox)."""
+    return vars(rt)["_runner"]  # type: ignore[no-any-return]
 
 
 async def national_id(rt: Runtime, card: str) -> int:

@@ -368,6 +368,20 @@ class FakeBotAPI:
         }
         return {"update_id": next(self._update_ids), "callback_query": query}
 
+    def chat_member_update(self, chat_id: int, new: str, old: str = "member") -> JSON:
+        """my_chat_member: the user blocked the bot ("kicked") or started it again ("member")."""
+        user = {"id": chat_id, "is_bot": False, "first_name": "Ali"}
+        change = {
+            "chat": _chat(chat_id, "Ali"),
+            "from": user,
+            "date": int(time.time()),
+            "old_chat_member": {"user": self.bot_user, "status": old}
+            | ({"until_date": 0} if old == "kicked" else {}),
+            "new_chat_member": {"user": self.bot_user, "status": new}
+            | ({"until_date": 0} if new == "kicked" else {}),
+        }
+        return {"update_id": next(self._update_ids), "my_chat_member": change}
+
     def push(self, update: JSON) -> JSON:
         if "update_id" not in update or (
             self._updates and update["update_id"] <= self._updates[-1]["update_id"]
