@@ -29,6 +29,7 @@ def webhook_route(application: Application, secret: str) -> RouteInstaller:
     200 only once the update is in the inbox (bot.inbox); 503 while it cannot be stored.
     """
     inbox: Inbox = application.bot_data["inbox"]
+    outage: set[int] = set()  # updates answered 503 since the last one stored
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -47,8 +48,13 @@ def webhook_route(application: Application, secret: str) -> RouteInstaller:
         try:
             await inbox.accept([(body, update)])
         except Exception as exc:  # not stored: Telegram must send it again later
-            log.warning("webhook: update not stored (%s); answering 503", type(exc).__name__)
+            if not outage:  # one line per outage, not one per retried update
+                log.warning("webhook: updates not stored (%s); answering 503", type(exc).__name__)
+            outage.add(update.update_id)
             return web.Response(status=503, text="unavailable")
+        if outage:
+            log.info("webhook: storing again (%d updates were refused meanwhile)", len(outage))
+            outage.clear()
         return web.Response(text="ok")
 
     def install(app: web.Application, rt: Runtime) -> None:
