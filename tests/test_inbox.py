@@ -8,20 +8,17 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 from telegram import Update
 
-from bot.delivery import delivery_for
 from bot.runtime import Runtime
-from bot.server import init_app
-from bot.webhook import HEADER, PATH, TelegramRunner
-from sms.inbound import install_sms_routes
+from bot.webhook import HEADER, PATH
 from storage import admin
 from storage import inbox as inbox_store
 from storage.models import AuditLog, Complaint, Contact, InboxUpdate
-from tests.bot_kit import ALI, Chat, bot_settings, current_runner, national_id, seeded_runtime
+from tests.bot_kit import ALI, Chat, current_runner, national_id, webhook_bot
 from tests.fakes.botapi import FakeBotAPI
 from tests.sms_support import SECRET as SMS_SECRET
 from tests.staff_seed import ADMIN
@@ -32,24 +29,11 @@ TOO_OLD = "Bad Request: query is too old and response timeout expired or query I
 
 @pytest.fixture
 async def hooked(settings, botapi: FakeBotAPI) -> AsyncIterator[tuple[Runtime, TestClient]]:
-    """The bot in webhook mode behind the real aiohttp app (SMS routes too)."""
-    s = bot_settings(settings, botapi, webhook_url="https://bot.example/telegram/webhook")
-    s = s.model_copy(
-        update={"webhook_secret": SecretStr(SECRET), "inbound_secret": SecretStr(SMS_SECRET)}
-    )
-    rt = await seeded_runtime(s)
-    runner = TelegramRunner(rt)
-    client = TestClient(TestServer(init_app(rt, [install_sms_routes, *runner.routes()])))
-    await client.start_server()
-    await runner.start()
-    vars(rt)["_runner"] = runner
-    try:
-        yield rt, client
-    finally:
-        await runner.stop()
-        await delivery_for(rt).close()
-        await client.close()
-        await rt.close()
+    """The bot in webhook mode, the SMS routes beside it."""
+    async with webhook_bot(
+        settings, botapi, SECRET, inbound_secret=SecretStr(SMS_SECRET)
+    ) as hooked:
+        yield hooked
 
 
 async def post(client: TestClient, update: dict) -> int:
