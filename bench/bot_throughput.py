@@ -167,6 +167,7 @@ async def measure(
     if inbox is not None:  # the real bot: stored in the inbox before the offset moves
         from bot.polling import poll
 
+        await inbox.catch_up()
         inbox.start()
         poller = asyncio.create_task(poll(inbox, app.bot, hold=5))
     else:

@@ -65,6 +65,7 @@ class Inbox:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._db_ok = True
+        self.ready = False  # set by catch_up: until then updates are stored, not yet run
 
     async def accept(self, updates: list[tuple[dict[str, Any], Update | None]]) -> None:
         """Store (raw body, parsed update) pairs, then run the new ones; raises on a DB error."""
@@ -79,6 +80,10 @@ class Inbox:
             self.inflight -= fresh
             raise
         self.inflight -= fresh - new
+        if not self.ready:  # still catching up on older rows: they go first, these after
+            self.inflight -= new
+            self._wake.set()
+            return
         for body, update in updates:
             if body["update_id"] in new and update is not None:
                 await self._queue(update)
@@ -100,6 +105,16 @@ class Inbox:
         self._done.append(update_id)
         if len(self._done) >= BATCH:
             self._wake.set()
+
+    async def catch_up(self) -> None:
+        """Before new updates run: hand over what a previous process left, oldest first, so
+        one chat's older updates are not overtaken by new ones arriving at the restart."""
+        try:
+            while await self.sweep():
+                pass
+        except Exception as exc:  # the database is away: the sweep task keeps trying
+            log.warning("inbox: catching up failed (%s)", type(exc).__name__)
+        self.ready = True
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="inbox")

@@ -88,10 +88,7 @@ class TelegramRunner:
         await app.initialize()
         await app.start()
         inbox: Inbox = app.bot_data["inbox"]
-        try:
-            await inbox.sweep()  # what a previous process stored and never finished, first
-        except Exception as exc:  # the inbox task keeps trying
-            log.warning("inbox: first sweep failed (%s)", type(exc).__name__)
+        await inbox.catch_up()  # what a previous process stored and never finished, first
         inbox.start()
         url = self.rt.settings.webhook_url
         if url:
