@@ -61,7 +61,8 @@ async def _fields(request: web.Request, names: Mapping[str, str]) -> dict[str, s
         value = raw.get(name)
         if value is None or (key in NON_EMPTY and not str(value).strip()):
             raise web.HTTPBadRequest(text=f"missing field: {name}")
-        out[key] = str(value).strip() if key != "text" else str(value)
+        given = str(value).replace("\x00", "")  # PostgreSQL text cannot hold U+0000
+        out[key] = given.strip() if key != "text" else given
     if len(out["message_id"]) > MAX_ID:
         raise web.HTTPBadRequest(text=f"field too long: {names['message_id']}")
     return out

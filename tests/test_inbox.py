@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.webhook import HEADER, PATH
 from storage import admin
 from storage import inbox as inbox_store
-from storage.models import AuditLog, Complaint, Contact, InboxUpdate
+from storage.models import AuditLog, Complaint, Contact, InboundSms, InboxUpdate
 from tests.bot_kit import ALI, Chat, current_runner, national_id, webhook_bot
 from tests.fakes.botapi import FakeBotAPI
 from tests.sms_support import SECRET as SMS_SECRET
@@ -166,3 +166,13 @@ async def test_hostile_bodies_get_4xx_not_500(hooked):
     assert (await client.post(PATH, data=b'{"update_id": 1, "x": "\xff"}',
                               headers={HEADER: SECRET})).status == 400  # fmt: skip
     assert await inbox_rows(rt) == []
+
+
+async def test_an_sms_with_nul_bytes_is_answered(hooked):
+    rt, client = hooked
+    form = {"messageid": "nul\x001", "from": "0915123\x004567", "to": "10004346",
+            "message": "راهنما\x00"}  # fmt: skip
+    assert (await client.post(f"/sms/inbound/{SMS_SECRET}", data=form)).status == 200
+    async with rt.db.session() as s:
+        row = await s.scalar(select(InboundSms))
+    assert (row.message_id, row.sender, row.text) == ("nul1", "09151234567", "راهنما")
