@@ -162,7 +162,16 @@ async def measure(
 ) -> dict[str, float]:
     await app.initialize()
     await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=5)
+    inbox = app.bot_data.get("inbox")
+    poller = None
+    if inbox is not None:  # the real bot: stored in the inbox before the offset moves
+        from bot.polling import poll
+
+        await inbox.catch_up()
+        inbox.start()
+        poller = asyncio.create_task(poll(inbox, app.bot, hold=5))
+    else:
+        await app.updater.start_polling(poll_interval=0, timeout=5)
     try:
         await ask(conn, "burst", 20, 1, base)  # warm up connections and caches
         cpu = _cpu()
@@ -173,8 +182,14 @@ async def measure(
         result |= await ask(conn, "paced", args.users, paced_rate, args.paced, base + 200_000)
         result["paced_rate"] = paced_rate
     finally:
-        await app.updater.stop()
-        await app.stop()
+        if poller is not None:
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
+            await app.stop()
+            await inbox.stop()
+        else:
+            await app.updater.stop()
+            await app.stop()
         await app.shutdown()
     return result
 

@@ -10,17 +10,20 @@ from __future__ import annotations
 import logging
 from uuid import uuid4
 
-from telegram import Document, PhotoSize, Update
+from telegram import ChatMember, Document, PhotoSize, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import delivery
 from bot.aiohttp_request import AiohttpRequest
-from bot.flood import ChatOrderedProcessor, FloodGuard
+from bot.flood import FloodGuard
+from bot.inbox import Inbox, InboxProcessor, bot_key
 from bot.runtime import Runtime
 from bot.telegram_staff import register_staff_handlers
 from handlers import dialog
 from handlers.convo import Event, SlipFile
 from handlers.receipts import MAX_BYTES
+from storage import delivery as delivery_store
 from storage.delivery import Job
 
 log = logging.getLogger(__name__)
@@ -30,17 +33,21 @@ CHANNEL = "telegram"
 class TelegramAdapter:
     """Holds what the update callbacks share: the runtime and the flood counter."""
 
-    def __init__(self, rt: Runtime, flood: FloodGuard | None = None) -> None:
-        self.rt = rt
+    def __init__(self, rt: Runtime, inbox: Inbox, flood: FloodGuard | None = None) -> None:
+        self.rt, self.inbox = rt, inbox
+        self.inbox_key = inbox.bot
         self.flood = flood or FloodGuard()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or chat.type != "private":
             return  # groups and channels never see personal data: stay out of them
-        if update.callback_query is not None:
-            await update.callback_query.answer()  # stops the button's spinner
         chat_id = str(chat.id)
+        if update.my_chat_member is not None:
+            await membership(self.rt, chat_id, update.my_chat_member.new_chat_member.status)
+            return  # a block or unblock is not a message: nothing to answer
+        if update.callback_query is not None:
+            await answer_button(update)
         verdict = self.flood.verdict(update, user.id)
         if verdict != "ok":
             if verdict == "warn":
@@ -51,6 +58,7 @@ class TelegramAdapter:
                 await delivery.send_now(self.rt, context.bot, ids)
             return
         event = await to_event(update)
+        event.inbox = self.inbox_key
         jobs: list[Job] = []
         await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER, jobs=jobs)
         if jobs:  # the rows are leased to this process: send them now (send_now, minus a read)
@@ -66,6 +74,7 @@ class TelegramAdapter:
         log.error("update failed: %s: %s", type(err).__name__, text)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
+        self.inbox.failed.add(update.update_id)  # its row stays unhandled: tried again later
         chat_id = str(update.effective_chat.id)
         try:
             cause = f"error:{uuid4().hex}"
@@ -75,6 +84,26 @@ class TelegramAdapter:
             await delivery.send_now(self.rt, context.bot, ids)
         except Exception as exc:  # the database may be what failed; nothing more to do
             log.error("could not tell the user: %s", type(exc).__name__)
+
+
+async def answer_button(update: Update) -> None:
+    """Stop the button's spinner; if Telegram refuses ("query is too old" after a backlog or a
+    restart), the press is still acted on: the answer is cosmetic, the press is not."""
+    assert update.callback_query is not None
+    try:
+        await update.callback_query.answer()
+    except TelegramError as exc:
+        log.info("answerCallbackQuery failed (%s); handling the press anyway", type(exc).__name__)
+
+
+async def membership(rt: Runtime, chat_id: str, status: str) -> None:
+    """my_chat_member: a block ("kicked") makes the chat unreachable (messages go by SMS),
+    joining again ("member") makes it reachable."""
+    async with rt.db.serial(), rt.db.session() as s:
+        if status == ChatMember.BANNED:
+            await delivery_store.mark_unreachable(s, CHANNEL, chat_id, "blocked by the user")
+        elif status == ChatMember.MEMBER:
+            await delivery_store.mark_reachable(s, CHANNEL, chat_id)
 
 
 async def to_event(update: Update) -> Event:
@@ -119,12 +148,13 @@ async def fetch(item: PhotoSize | Document, mime: str, name: str) -> SlipFile:
     return SlipFile(data, mime, name, len(data))
 
 
-def build_application(rt: Runtime, *, webhook: bool = False) -> Application:
+def build_application(rt: Runtime) -> Application:
     """The real Application against AMAYESH_TELEGRAM_API_URL (Telegram or Bale)."""
     settings = rt.settings
     if settings.telegram_token is None:
         raise ValueError("AMAYESH_TELEGRAM_TOKEN is not set")
     base = settings.telegram_api_url.rstrip("/")
+    inbox = Inbox(rt, bot_key(settings.telegram_token.get_secret_value()))
     builder = (
         Application.builder()
         .token(settings.telegram_token.get_secret_value())
@@ -136,11 +166,12 @@ def build_application(rt: Runtime, *, webhook: bool = False) -> Application:
         .get_updates_request(AiohttpRequest(pool=1, read_timeout=40.0))
     )
     flood = FloodGuard(limit=settings.telegram_flood_limit)
-    builder = builder.concurrent_updates(ChatOrderedProcessor(32, flood))
-    if webhook:
-        builder = builder.updater(None)  # updates arrive on our aiohttp route instead
+    # Updates arrive through the inbox (bot.inbox): our webhook route or bot.polling.
+    builder = builder.concurrent_updates(InboxProcessor(inbox, 32, flood)).updater(None)
     app = builder.build()
-    adapter = TelegramAdapter(rt, flood)
+    inbox.application = app
+    app.bot_data["inbox"] = inbox
+    adapter = TelegramAdapter(rt, inbox, flood)
     app.bot_data["adapter"] = adapter
     app.add_handler(TypeHandler(Update, adapter.on_update))
     # Staff commands run first (group -1); anyone who is not staff falls through to the dialog.

@@ -9,9 +9,11 @@ what nationals are told goes through the outbox in the same transaction as the c
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -21,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.inbox import Inbox, claim_staff, unclaim
 from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow, waiting
 from handlers import casework, imports, report
@@ -28,6 +31,7 @@ from handlers import staff_complaints as desk
 from handlers.jalali import format_date, format_short
 from handlers.staff_auth import Forbidden, actor_for, authorize, role_of
 
+log = logging.getLogger(__name__)
 LANG = "fa"  # the bureau's staff read Persian
 GROUP = -1
 CSV_LIMIT = 5 * 1024 * 1024
@@ -57,10 +61,29 @@ async def gate(rt: Runtime, update: Update, right: str) -> str | None:
         if exc.role is None:
             return None
         if update.callback_query:
-            await update.callback_query.answer()
+            await answer_quietly(update)
         await say(update, rt.t(LANG, "staff.denied"))
         raise ApplicationHandlerStop from None
     return actor
+
+
+async def once(rt: Runtime, update: Update, context: Ctx, act: Awaitable[None]) -> None:
+    """Run a staff action unless this update was acted on before (a replay after a crash, or
+    Telegram sending it again): a replayed /answer answers once. The update's inbox row is
+    claimed first and released if the action fails, so a failure is tried again."""
+    inbox: Inbox | None = context.application.bot_data.get("inbox")
+    if inbox is not None and not await claim_staff(rt, inbox.bot, update):
+        act.close()  # type: ignore[attr-defined]
+        raise ApplicationHandlerStop
+    try:
+        await act
+    except ApplicationHandlerStop:
+        raise
+    except Exception:
+        if inbox is not None:
+            await unclaim(rt, inbox.bot, update)
+        raise
+    raise ApplicationHandlerStop
 
 
 def staff(rt: Runtime, right: str, action: Action) -> Callable[[Update, Ctx], Awaitable[None]]:
@@ -71,11 +94,19 @@ def staff(rt: Runtime, right: str, action: Action) -> Callable[[Update, Ctx], Aw
         if actor is None:
             return
         if update.callback_query:
-            await update.callback_query.answer()
-        await action(rt, update, context, actor)
-        raise ApplicationHandlerStop
+            await answer_quietly(update)
+        await once(rt, update, context, action(rt, update, context, actor))
 
     return run
+
+
+async def answer_quietly(update: Update) -> None:
+    """Stop a button's spinner; a refused answer ("query is too old") does not stop the press."""
+    assert update.callback_query is not None
+    try:
+        await update.callback_query.answer()
+    except TelegramError as exc:
+        log.info("answerCallbackQuery failed (%s); acting on the press anyway", type(exc).__name__)
 
 
 async def on_status(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:
@@ -145,8 +176,11 @@ async def on_csv(update: Update, context: Ctx) -> None:
     if actor is None:
         return
     run = imports.import_appointments if right == "appointments" else imports.import_statuses
-    await say(update, await _import(rt, run, actor, text))
-    raise ApplicationHandlerStop
+
+    async def act() -> None:
+        await say(update, await _import(rt, run, actor, text))
+
+    await once(rt, update, context, act())
 
 
 async def _download(doc: object) -> str:
@@ -181,8 +215,7 @@ async def on_text(update: Update, context: Ctx) -> None:
     actor = await gate(rt, update, right)
     if actor is None:
         return
-    await handler(rt, update, context, actor, step)
-    raise ApplicationHandlerStop
+    await once(rt, update, context, handler(rt, update, context, actor, step))
 
 
 async def on_cancel(update: Update, context: Ctx) -> None:
@@ -193,11 +226,14 @@ async def on_cancel(update: Update, context: Ctx) -> None:
     rt: Runtime = context.application.bot_data["runtime"]
     if not await waiting(rt, update):
         return
-    async with flow(rt, update) as state:
-        state.step = IDLE
-        state.data.pop("bc", None)
-    await say(update, rt.t(LANG, "staff.tg.cancelled"))
-    raise ApplicationHandlerStop
+
+    async def act() -> None:
+        async with flow(rt, update) as state:
+            state.step = IDLE
+            state.data.pop("bc", None)
+        await say(update, rt.t(LANG, "staff.tg.cancelled"))
+
+    await once(rt, update, context, act())
 
 
 def register_staff_handlers(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]

@@ -36,6 +36,7 @@ class Event:
     contact_is_own: bool = False
     update_id: int | None = None
     app_lang: str = ""  # the language the user's messenger app reports (Telegram language_code)
+    inbox: str | None = None  # the bot whose inbox row this is (marked handled with the change)
 
 
 @dataclass

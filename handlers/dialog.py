@@ -6,7 +6,6 @@ replies come back as outbox rows already claimed for the calling process, which 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -19,6 +18,7 @@ from handlers.convo import Event, State, Step, cancel_button, hint, menu_reply
 from sms.text import fold_keyword, normalize_text
 from storage import conversations as store
 from storage import delivery as delivery_store
+from storage import inbox
 from storage.delivery import Job
 from storage.outbox import enqueue
 
@@ -72,20 +72,23 @@ async def _once(
     jobs: list[Job] | None,
 ) -> tuple[list[Reply], list[int]]:
     async with rt.db.session() as s:
+        # Replays (a crash, Telegram sending again) are known by the update's own inbox row,
+        # marked in this transaction: an older update arriving after a newer one still runs.
+        if (
+            event.inbox
+            and event.update_id
+            and not await inbox.claim(s, event.inbox, event.update_id)
+        ):
+            return [], []
         conv = await store.load(s, channel, chat_id)
         data = dict(conv.data or {})
-        last = data.pop(LAST_UPDATE, None)
-        if _redelivered(rt, event, last):
-            return [], []
+        data.pop(LAST_UPDATE, None)  # the old per-chat "largest id" dedupe's key
         st = State(conv.step, data, conv.lang, conv.national_id)
         national = await store.national(s, st.national_id)
         ctx = Ctx(rt, s, channel, chat_id, st.lang or rt.settings.default_language, national)
         if national is not None and channel == "telegram":
             await delivery_store.mark_reachable(s, channel, chat_id)
         replies = await dispatch(ctx, st, event)
-        st.data[LAST_UPDATE] = (
-            [event.update_id, rt.clock().isoformat()] if event.update_id else last
-        )
         await store.save(
             s, conv, step=st.step, data=st.data, lang=st.lang, national_id=st.national_id
         )
@@ -93,16 +96,6 @@ async def _once(
     if jobs is not None:
         jobs.extend(queued)
     return replies, [job.id for job in queued]
-
-
-def _redelivered(rt: Runtime, event: Event, last: list[Any] | None) -> bool:
-    """Update ids grow and one chat's updates are handled in order, so an id not above the last
-    one is Telegram sending again an update we answered. Telegram restarts ids at random after
-    a week without updates: an old `last` never counts."""
-    if not event.update_id or not last:
-        return False
-    recent = rt.clock() - datetime.fromisoformat(last[1]) < timedelta(days=1)
-    return recent and event.update_id <= int(last[0])
 
 
 async def _queue(

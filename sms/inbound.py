@@ -46,20 +46,23 @@ async def _fields(request: web.Request, names: Mapping[str, str]) -> dict[str, s
     """Fields from the query string, the form body or a JSON body; 400 names a missing one."""
     raw: dict[str, object] = dict(request.query)
     if request.method == "POST" and request.can_read_body:
-        if request.content_type == "application/json":
-            try:
+        # A hostile body is the sender's fault, never a 500: JSON nested thousands deep
+        # (RecursionError) and bytes that are not UTF-8 (UnicodeDecodeError, a ValueError).
+        try:
+            if request.content_type == "application/json":
                 body = await request.json()
-            except ValueError:
-                raise web.HTTPBadRequest(text="body is not JSON") from None
-            raw |= body if isinstance(body, dict) else {}
-        else:
-            raw |= {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+                raw |= body if isinstance(body, dict) else {}
+            else:
+                raw |= {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        except (ValueError, RecursionError):
+            raise web.HTTPBadRequest(text="body is not readable") from None
     out: dict[str, str] = {}
     for key, name in names.items():
         value = raw.get(name)
         if value is None or (key in NON_EMPTY and not str(value).strip()):
             raise web.HTTPBadRequest(text=f"missing field: {name}")
-        out[key] = str(value).strip() if key != "text" else str(value)
+        given = str(value).replace("\x00", "")  # PostgreSQL text cannot hold U+0000
+        out[key] = given.strip() if key != "text" else given
     if len(out["message_id"]) > MAX_ID:
         raise web.HTTPBadRequest(text=f"field too long: {names['message_id']}")
     return out

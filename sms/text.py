@@ -24,6 +24,7 @@ _TEXT_TABLE: dict[int, int | None] = {
     0x0649: 0x06CC,  # alef maksura ى → ی
     0x0643: 0x06A9,  # Arabic kaf ك → keheh ک
     0xFEFF: None,  # BOM / zero-width no-break space: never meaningful inside user text
+    0x0000: None,  # NUL: nobody types it, and PostgreSQL text cannot store it
 }
 
 # Invisible formatting characters that are noise at the edges of words. ZWNJ/ZWJ are kept inside
@@ -37,10 +38,10 @@ _FOLD_TABLE: dict[int, int | None] = {ord(ZWNJ): None, ord(ZWJ): None, ord(TATWE
 # Characters people put inside identifiers and phone numbers as visual separators.
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u06d4"
 _ID_DROP: dict[int, int | None] = {
-    **{ord(c): None for c in _DASHES + _INVISIBLE + "/\\\u2044\ufeff"},
+    **{ord(c): None for c in _DASHES + _INVISIBLE + "/\\\u2044\ufeff\x00"},
 }
 _MOBILE_DROP: dict[int, int | None] = {
-    **{ord(c): None for c in _DASHES + _INVISIBLE + "()\ufeff"},
+    **{ord(c): None for c in _DASHES + _INVISIBLE + "()\ufeff\x00"},
 }
 
 

@@ -8,14 +8,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.delivery import delivery_for
 from bot.runtime import Runtime, open_runtime
+from bot.server import init_app
 from bot.settings import Settings
 from bot.webhook import TelegramRunner
 from handlers.demo import load_demo
+from sms.inbound import install_sms_routes
 from storage.models import National
 from tests.fakes.botapi import FakeBotAPI, SentMessage
 
@@ -50,11 +53,38 @@ async def running_bot(rt: Runtime) -> AsyncIterator[TelegramRunner]:
     """The Application in long-polling mode, as `amayesh run` starts it."""
     runner = TelegramRunner(rt)
     await runner.start()
+    vars(rt)["_runner"] = runner
     try:
         yield runner
     finally:
         await runner.stop()
         await delivery_for(rt).close()
+
+
+@asynccontextmanager
+async def webhook_bot(
+    settings: Settings, fake: FakeBotAPI, secret: str, **extra: Any
+) -> AsyncIterator[tuple[Runtime, TestClient]]:
+    """The bot in webhook mode behind the real aiohttp app (plus the SMS routes), demo data."""
+    s = bot_settings(settings, fake, webhook_url="https://bot.example/telegram/webhook")
+    rt = await seeded_runtime(s.model_copy(update={"webhook_secret": SecretStr(secret), **extra}))
+    runner = TelegramRunner(rt)
+    client = TestClient(TestServer(init_app(rt, [install_sms_routes, *runner.routes()])))
+    await client.start_server()
+    await runner.start()
+    vars(rt)["_runner"] = runner
+    try:
+        yield rt, client
+    finally:
+        await runner.stop()
+        await delivery_for(rt).close()
+        await client.close()
+        await rt.close()
+
+
+def current_runner(rt: Runtime) -> TelegramRunner:
+    """The runner running_bot started for this runtime (its Application, its inbox)."""
+    return vars(rt)["_runner"]  # type: ignore[no-any-return]
 
 
 async def national_id(rt: Runtime, card: str) -> int:

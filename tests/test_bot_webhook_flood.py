@@ -6,17 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
-from pydantic import SecretStr
+from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.delivery import delivery_for
 from bot.flood import LIMIT, FloodGuard
 from bot.runtime import Runtime
-from bot.server import init_app
-from bot.webhook import HEADER, PATH, TelegramRunner
+from bot.webhook import HEADER, PATH
 from storage.models import Conversation, Outbox
-from tests.bot_kit import Chat, bot_settings, datas, running_bot, seeded_runtime
+from tests.bot_kit import Chat, bot_settings, datas, running_bot, seeded_runtime, webhook_bot
 from tests.fakes.botapi import FakeBotAPI
 
 SECRET = "s3cret_Token-1"
@@ -24,22 +21,8 @@ SECRET = "s3cret_Token-1"
 
 @pytest.fixture
 async def hooked(settings, botapi: FakeBotAPI) -> AsyncIterator[tuple[Runtime, TestClient]]:
-    s = bot_settings(
-        settings, botapi, webhook_url="https://bot.example/telegram/webhook", webhook_secret=SECRET
-    )
-    s = s.model_copy(update={"webhook_secret": SecretStr(SECRET)})
-    rt = await seeded_runtime(s)
-    runner = TelegramRunner(rt)
-    client = TestClient(TestServer(init_app(rt, runner.routes())))
-    await client.start_server()
-    await runner.start()
-    try:
-        yield rt, client
-    finally:
-        await runner.stop()
-        await delivery_for(rt).close()
-        await client.close()
-        await rt.close()
+    async with webhook_bot(settings, botapi, SECRET) as hooked:
+        yield hooked
 
 
 async def conversations(rt: Runtime) -> int:

@@ -9,6 +9,7 @@ from storage.models.casework import (
     Receipt,
     StatusEvent,
 )
+from storage.models.inbox import InboxUpdate
 from storage.models.messaging import Broadcast, InboundSms, OtpCode, Outbox
 from storage.models.ops import Activity, AuditLog, Conversation, Outage, Staff
 from storage.models.people import Contact, Household, National, Subscription
@@ -26,6 +27,7 @@ __all__ = [
     "Conversation",
     "Household",
     "InboundSms",
+    "InboxUpdate",
     "National",
     "OtpCode",
     "Outage",

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 JSON = dict[str, Any]
@@ -31,6 +32,9 @@ TEXT_FIELDS = frozenset(
     "photo document video audio voice sticker animation thumbnail certificate".split()
 )
 NO_CHAT_LIMITS = frozenset({"getUpdates", "getMe", "getFile", "close", "logOut"})
+# Webhook delivery only to this machine (no traffic leaves it); other URLs are just recorded.
+LOCAL_WEBHOOK = ("http://127.0.0.1:", "http://localhost:")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class APIError(Exception):
@@ -127,6 +131,13 @@ class FakeBotAPI:
         self._new_update, self._new_call = asyncio.Event(), asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
+        # Webhook delivery, as Telegram does it: an update stays until a 2xx, and is posted
+        # again (after webhook_retry seconds) on any other answer or a broken connection.
+        self.webhook_retry = 0.3
+        self.webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status; 0 = no answer)
+        self._posting: set[int] = set()
+        self._retry_at: dict[int, float] = {}
+        self._deliverer: asyncio.Task[None] | None = None
         self.url = ""
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -144,6 +155,8 @@ class FakeBotAPI:
     async def close(self) -> None:
         self._closing = True
         self._wake("_new_update")
+        if self._deliverer is not None:
+            await asyncio.gather(self._deliverer, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -371,6 +384,20 @@ class FakeBotAPI:
             "message": msg,
         }
         return {"update_id": next(self._update_ids), "callback_query": query}
+
+    def chat_member_update(self, chat_id: int, new: str, old: str = "member") -> JSON:
+        """my_chat_member: the user blocked the bot ("kicked") or started it again ("member")."""
+        user = {"id": chat_id, "is_bot": False, "first_name": "Ali"}
+        change = {
+            "chat": _chat(chat_id, "Ali"),
+            "from": user,
+            "date": int(time.time()),
+            "old_chat_member": {"user": self.bot_user, "status": old}
+            | ({"until_date": 0} if old == "kicked" else {}),
+            "new_chat_member": {"user": self.bot_user, "status": new}
+            | ({"until_date": 0} if new == "kicked" else {}),
+        }
+        return {"update_id": next(self._update_ids), "my_chat_member": change}
 
     def push(self, update: JSON) -> JSON:
         if "update_id" not in update or (
@@ -631,7 +658,54 @@ class FakeBotAPI:
 
     async def _m_setWebhook(self, params: JSON, uploads: Any) -> bool:
         self.webhook = {"url": params.get("url", ""), "secret_token": params.get("secret_token")}
+        self.webhook_connections = int(params.get("max_connections") or 40)
+        local = self.webhook["url"].startswith(LOCAL_WEBHOOK)
+        if local and (self._deliverer is None or self._deliverer.done()):
+            self._deliverer = asyncio.create_task(self._deliver_webhooks())
         return True
+
+    async def _deliver_webhooks(self) -> None:
+        """Post pending updates to the webhook, up to max_connections at once, until deleted."""
+        slots = asyncio.Semaphore(self.webhook_connections)
+        posts: set[asyncio.Task[None]] = set()
+        async with aiohttp.ClientSession() as http:
+            while not self._closing and self.webhook["url"].startswith(LOCAL_WEBHOOK):
+                now = time.monotonic()
+                for update in list(self._updates):
+                    uid = update["update_id"]
+                    if uid not in self._posting and self._retry_at.get(uid, 0.0) <= now:
+                        self._posting.add(uid)
+                        task = asyncio.create_task(self._post_update(http, slots, update))
+                        posts.add(task)
+                        task.add_done_callback(posts.discard)
+                waiter = asyncio.ensure_future(self._new_update.wait())
+                await asyncio.wait([waiter], timeout=0.05)
+                waiter.cancel()
+            await asyncio.gather(*posts, return_exceptions=True)
+
+    async def _post_update(
+        self, http: aiohttp.ClientSession, slots: asyncio.Semaphore, update: JSON
+    ) -> None:
+        uid, status = update["update_id"], 0
+        headers = {SECRET_HEADER: self.webhook.get("secret_token") or ""}
+        async with slots:
+            try:
+                timeout = aiohttp.ClientTimeout(total=10)
+                async with http.post(
+                    self.webhook["url"], json=update, headers=headers, timeout=timeout
+                ) as resp:
+                    status = resp.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+        self.webhook_posts.append((uid, status))
+        self._posting.discard(uid)
+        if 200 <= status < 300:
+            self._retry_at.pop(uid, None)
+            if update in self._updates:
+                self._updates.remove(update)
+        else:
+            self._retry_at[uid] = time.monotonic() + self.webhook_retry
+        self._wake("_new_update")
 
     async def _m_deleteWebhook(self, params: JSON, uploads: Any) -> bool:
         self.webhook = {"url": ""}
