@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 
 from bot import cli_admin, cli_delivery, cli_service, cli_sms, cli_staff
+from bot.logs import format_from_env, setup_logging
 from bot.runtime import Runtime, open_runtime
 from bot.settings import SettingsError, load_settings
 from storage.db import NotMigrated
@@ -38,12 +38,9 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # One line per event, text or JSON (bot/logs.py); it also quiets httpx, whose request
+    # lines carry the Bot API token.
+    setup_logging(verbose=args.verbose, fmt=format_from_env())
     try:
         return asyncio.run(_run(args.func, args))
     except (SettingsError, NotMigrated) as exc:

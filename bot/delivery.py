@@ -20,6 +20,7 @@ import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.aiohttp_request import AiohttpRequest
+from bot.metrics import metrics_for
 from bot.ratelimit import ChatLimiter, TokenBucket
 from bot.recorder import Recorder
 from bot.render import render
@@ -142,6 +143,7 @@ class Delivery:
                 except RetryAfter as exc:
                     seconds = _seconds(exc)
                     log.info("telegram 429: waiting %.0f s", seconds)
+                    metrics_for(self.rt).throttle(seconds)
                     self.tg_rate.pause(seconds)  # a flood limit applies to the whole bot
                     continue
                 except Forbidden as exc:
@@ -168,6 +170,8 @@ class Delivery:
             moved = await store.reroute_to_sms(s, self.owner, job, reason, unreachable=unreachable)
         if moved is None:
             self._fail(job, f"no mobile to fall back to ({reason})")
+        else:
+            metrics_for(self.rt).fallbacks.inc()
         return moved
 
     def _fail(self, job: Job, reason: str) -> None:

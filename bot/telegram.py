@@ -16,6 +16,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot import delivery
 from bot.aiohttp_request import AiohttpRequest
 from bot.flood import ChatOrderedProcessor, FloodGuard
+from bot.metrics import observe
 from bot.runtime import Runtime
 from bot.telegram_staff import register_staff_handlers
 from handlers import dialog
@@ -132,7 +133,7 @@ def build_application(rt: Runtime, *, webhook: bool = False) -> Application:
         # bot's CPU per update in bench/bot_throughput.
         .request(AiohttpRequest(pool=delivery.concurrency(settings.telegram_rate) + 8))
         .get_updates_request(AiohttpRequest(pool=1, read_timeout=40.0))
-        .concurrent_updates(ChatOrderedProcessor(32))
+        .concurrent_updates(ChatOrderedProcessor(32, observe=lambda: observe(rt, CHANNEL)))
     )
     if webhook:
         builder = builder.updater(None)  # updates arrive on our aiohttp route instead
