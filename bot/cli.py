@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from bot import cli_admin, cli_delivery, cli_service, cli_sms, cli_staff
+from bot import cli_admin, cli_delivery, cli_ops, cli_service, cli_sms, cli_staff
 from bot.logs import format_from_env, setup_logging
 from bot.runtime import Runtime, open_runtime
 from bot.settings import SettingsError, load_settings
@@ -16,7 +16,7 @@ from storage.db import NotMigrated
 Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
 # Each module adds its sub-commands; keeps this file the same size as features grow.
 # cli_staff last: it extends the import, campaign and broadcast groups registered before it.
-MODULES = (cli_service, cli_admin, cli_sms, cli_delivery, cli_staff)
+MODULES = (cli_service, cli_admin, cli_sms, cli_delivery, cli_staff, cli_ops)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     # lines carry the Bot API token.
     setup_logging(verbose=args.verbose, fmt=format_from_env())
     try:
+        if getattr(args, "standalone", False):  # loads its own settings (amayesh doctor)
+            return asyncio.run(args.func(None, args))
         return asyncio.run(_run(args.func, args))
     except (SettingsError, NotMigrated) as exc:
         print(f"amayesh: {exc}", file=sys.stderr)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Broadcast, Outbox, Staff
+from storage.models import Broadcast, National, Outbox, Staff
 
 _OPEN_BROADCASTS = ("scheduled", "running", "paused")
 
@@ -83,3 +83,11 @@ async def admin_chats(session: AsyncSession) -> list[int]:
     """The Telegram ids of active admins (who get alerts in their own chat with the bot)."""
     q = select(Staff.telegram_id).where(Staff.active.is_(True), Staff.role == "admin")
     return sorted(int(t) for t in (await session.scalars(q)).all())
+
+
+async def has_rows(session: AsyncSession) -> bool:
+    """Whether the registry or the outbox holds anything (a restore refuses to overwrite it)."""
+    for model in (National, Outbox):
+        if await session.scalar(select(model.id).limit(1)) is not None:
+            return True
+    return False
