@@ -175,6 +175,7 @@ class Delivery:
         return moved
 
     def _fail(self, job: Job, reason: str) -> None:
+        log.warning("message failed: %s", reason, extra={"outbox_id": job.id})
         self.recorder.add(Outcome(job.id, "failed", error=reason))
 
     def _retry(self, job: Job, reason: str) -> None:

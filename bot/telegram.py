@@ -64,7 +64,8 @@ class TelegramAdapter:
         text = str(err)
         if token is not None:
             text = text.replace(token.get_secret_value(), "***")
-        log.error("update failed: %s: %s", type(err).__name__, text)
+        uid = update.update_id if isinstance(update, Update) else None
+        log.error("update failed: %s: %s", type(err).__name__, text, extra={"update_id": uid})
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         chat_id = str(update.effective_chat.id)
