@@ -68,3 +68,39 @@ def test_format_comes_from_the_environment_or_dotenv(monkeypatch, tmp_path) -> N
     assert format_from_env() == "json"
     monkeypatch.setenv("AMAYESH_LOG_FORMAT", "text")
     assert format_from_env() == "text"
+
+
+def test_amayesh_run_logs_json_lines(tmp_path) -> None:
+    """The real service as a process: every line it logs is one JSON object."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
+    env = {**os.environ, "AMAYESH_DATABASE_URL": db, "AMAYESH_HTTP_PORT": "0",
+           "AMAYESH_LOG_FORMAT": "json", "AMAYESH_FILES_DIR": str(tmp_path / "files")}  # fmt: skip
+    env.pop("AMAYESH_TEST_DATABASE_URL", None)
+    cli = [sys.executable, "-m", "bot.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=tmp_path, check=True,
+                   capture_output=True)  # fmt: skip
+    proc = subprocess.Popen([*cli, "run"], env=env, cwd=tmp_path, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    lines: list[str] = []
+    try:
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            lines.append(line)
+            if "worker" in line and "delivering" in line:
+                break
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, rest = proc.communicate(timeout=30)
+    lines += rest.splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    assert any(r["message"].startswith("listening on") for r in records)
+    assert all({"ts", "level", "logger", "message"} <= set(r) for r in records)
+    assert proc.returncode == 0
