@@ -24,6 +24,16 @@ _STANDARD = frozenset(
 QUIET = ("httpx", "httpcore", "aiohttp.access")
 
 
+class _AlembicChatter(logging.Filter):
+    """Alembic says which dialect it uses every time a schema check opens a context: /readyz
+    checks often, so those two lines would fill the journal. Its upgrade lines stay."""
+
+    NOISE = ("Context impl ", "Will assume ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOISE)
+
+
 def extras(record: logging.LogRecord) -> dict[str, Any]:
     """The fields a caller added with `extra=` (update_id, outbox_id, ...)."""
     return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
@@ -78,6 +88,9 @@ def setup_logging(
     already has handlers alone (pytest's capture) unless `force`."""
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    alembic = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _AlembicChatter) for f in alembic.filters):
+        alembic.addFilter(_AlembicChatter())
     root = logging.getLogger()
     if root.handlers and not force:
         return None

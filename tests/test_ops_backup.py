@@ -103,3 +103,25 @@ async def test_restore_refuses_what_is_not_a_backup(rt: Runtime, tmp_path: Path)
     await asyncio.to_thread(junk.write_bytes, b"")
     with pytest.raises(BackupError, match=r"not a \.tar\.gz archive"):
         await restore(rt, junk)
+
+
+async def test_backup_and_restore_commands(
+    rt: Runtime, settings: Settings, empty_url: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from bot.cli import main
+
+    now = rt.clock()
+    async with rt.db.session() as s:
+        await load_demo(s, now.astimezone(settings.tz).date(), now)
+    archive = tmp_path / "nightly.tar.gz"
+    monkeypatch.setenv("AMAYESH_DATABASE_URL", rt.db.url)
+    monkeypatch.setenv("AMAYESH_FILES_DIR", str(settings.files_dir))
+    # main() runs its own event loop: give it a thread, as a shell would give it a process.
+    assert await asyncio.to_thread(main, ["backup", str(archive)]) == 0
+    assert "backup written" in capsys.readouterr().out
+    monkeypatch.setenv("AMAYESH_DATABASE_URL", empty_url)
+    monkeypatch.setenv("AMAYESH_FILES_DIR", str(tmp_path / "files2"))
+    assert await asyncio.to_thread(main, ["restore", str(archive)]) == 0
+    assert "restored" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, ["restore", str(archive)]) == 1
+    assert "not empty; use --force" in capsys.readouterr().out
