@@ -2,11 +2,11 @@
 
     .venv/bin/python -m bench.metrics_scrape --db postgres --audience 200000 [--rounds 5]
 
-Generates `--audience` nationals (as bench/broadcast does), queues a broadcast to all of them,
-marks 80% of the copies sent today and 1% failed (one UPDATE each, as a day of sending would
-leave them), then times Metrics.refresh() — every database read behind a scrape — and the
-rendering of the text format, each `--rounds` times, and one /readyz. PostgreSQL runs in a
-database of its own, `amayesh_bench_ops` (AMAYESH_BENCH_DB overrides it).
+Generates `--audience` nationals (as bench/broadcast does) and queues a broadcast to all of
+them; marks 80% of the copies sent (spread over 12 hours) and 1% failed, one UPDATE each, as a
+day of sending would leave them; then times Metrics.refresh(), every database read behind a
+scrape, and the text format's rendering, `--rounds` times each, and one /readyz. PostgreSQL
+runs in a database of its own, `amayesh_bench_ops` (AMAYESH_BENCH_DB overrides it).
 """
 
 from __future__ import annotations
@@ -45,10 +45,12 @@ async def run(db: str, audience: int, rounds: int) -> None:
         async with rt.db.session() as s:
             b = await bc.create_broadcast(rt, s, "cli:bench", "", "اطلاعیه")
         enqueue = time.perf_counter() - started
-        now = "CURRENT_TIMESTAMP" if rt.db.is_sqlite else "now()"
+        # Sent over the last 12 hours, evenly: a minute holds 1/720 of them, as in real use.
+        spread = ("datetime('now', '-' || (id % 43200) || ' seconds')" if rt.db.is_sqlite
+                  else "now() - (id % 43200) * interval '1 second'")  # fmt: skip
         async with rt.db.session() as s:  # a day of sending, in two statements
             await s.execute(text(
-                f"UPDATE outbox SET state = 'sent', sent_at = {now}, lease_owner = NULL, "
+                f"UPDATE outbox SET state = 'sent', sent_at = {spread}, lease_owner = NULL, "
                 "sms_parts = CASE channel WHEN 'sms' THEN 1 END WHERE id % 100 < 80"))  # fmt: skip
             await s.execute(text(
                 "UPDATE outbox SET state = 'failed', lease_owner = NULL, "
@@ -60,7 +62,7 @@ async def run(db: str, audience: int, rounds: int) -> None:
         m = metrics_for(rt)
         reads, renders = [], []
         for _ in range(rounds):
-            m.snapshot_at = None  # force the database reads (a scrape does at most every 10 s)
+            m.snapshot_at = None  # force the database reads (a scrape does at most every 30 s)
             t0 = time.perf_counter()
             await m.refresh()
             t1 = time.perf_counter()

@@ -74,7 +74,7 @@ class Delivery:
     def __init__(self, rt: Runtime, bot: telegram.Bot | None, owner: str = OWNER) -> None:
         s = rt.settings
         self.rt, self.bot, self.owner = rt, bot, owner
-        self.recorder = Recorder(rt.db, owner)
+        self.recorder = Recorder(rt.db, owner, observe=metrics_for(rt).outcome)
         # A burst allowance of 0.2 s of sending: when the process is not scheduled for a moment
         # (a busy machine), tokens saved up to that are spent afterwards, not lost (at 1/20 s,
         # 500/s reached 84%). The server counts requests as they arrive, so much more would let

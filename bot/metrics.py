@@ -1,13 +1,14 @@
 """GET /metrics in the Prometheus text format (prometheus-client), behind a bearer token.
 
 Two kinds of figure:
-- this process's own, counted as things happen: updates received and handled per channel and
-  how long handling took, Telegram 429s and the seconds they asked to wait, fallbacks to SMS,
-  event-loop lag, RSS and CPU (the client's ProcessCollector);
-- the deployment's, read from the database at scrape time (at most every 10 s per process), so
-  that every process of a multi-worker deployment reports the same: outbox rows by state and
-  channel, sends per second over the last minute, failed rows by reason, today's SMS parts and
-  cost, broadcast progress, the database pool, and Kavenegar's credit (bot/health's probe).
+- this process's own, counted as things happen (Prometheus sums the processes): updates
+  received and handled per channel and how long handling took, send outcomes, SMS parts and
+  their cost, Telegram 429s and the seconds they asked to wait, fallbacks to SMS, event-loop
+  lag, RSS and CPU (the client's ProcessCollector);
+- the deployment's, read from the database at scrape time (at most every 30 s per process):
+  outbox rows not yet out by state and channel, sends per second over the last minute, failed
+  rows by reason, running broadcasts' progress, the database pool, and Kavenegar's credit
+  (bot/health's probe). None of these reads counts the sent rows, which are most of the table.
 
 Not here yet: the inbox backlog (the inbox table is being added in parallel, issue 11).
 """
@@ -32,10 +33,13 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from bot import health
 from bot.runtime import Runtime
 from bot.server import RUNTIME
+from storage import broadcasts as broadcast_store
 from storage import monitoring
+from storage.broadcasts import Progress
+from storage.delivery import Outcome
 
 log = logging.getLogger(__name__)
-SNAPSHOT_AGE = timedelta(seconds=10)
+SNAPSHOT_AGE = timedelta(seconds=30)  # a scrape reads the database at most this often
 LAG_INTERVAL = 0.5
 # Handling latency: a reply is expected within a second or two; a slip download takes longer.
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -48,8 +52,7 @@ class Snapshot:
     outbox: list[tuple[str, str, int]] = field(default_factory=list)
     sent_last_minute: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
-    sms_today: tuple[int, int] = (0, 0)
-    broadcasts: list[tuple[int, str, int, dict[str, int]]] = field(default_factory=list)
+    broadcasts: list[Progress] = field(default_factory=list)
     credit: float | None = None
 
 
@@ -82,6 +85,14 @@ class Metrics:
         self.fallbacks = Counter(
             "amayesh_fallbacks_to_sms", "Telegram messages rerouted to SMS", registry=r
         )
+        self.outcomes = Counter(
+            "amayesh_outcomes", "Send outcomes recorded (sent, failed, queued again...)",
+            ["state"], registry=r,
+        )  # fmt: skip
+        self.sms_parts = Counter("amayesh_sms_parts", "SMS parts sent", registry=r)
+        self.sms_cost = Counter(
+            "amayesh_sms_cost_rials", "SMS parts sent x AMAYESH_SMS_COST_RIALS", registry=r
+        )
         self.loop_lag = Gauge(
             "amayesh_event_loop_lag_seconds", "Worst event-loop lag over the last second",
             registry=r,
@@ -105,25 +116,31 @@ class Metrics:
             self.handled.labels(channel, outcome).inc()
             self.latency.labels(channel).observe(time.perf_counter() - started)
 
+    def outcome(self, o: Outcome) -> None:
+        """Every outcome the process records (the Recorder calls this)."""
+        self.outcomes.labels(o.state).inc()
+        if o.state in ("sent", "delivered") and o.sms_parts:
+            self.sms_parts.inc(o.sms_parts)
+            self.sms_cost.inc(o.sms_parts * self.rt.settings.sms_cost_rials)
+
     def throttle(self, seconds: float) -> None:
         self.throttled.inc()
         self.retry_after.inc(max(0.0, seconds))
 
     async def refresh(self) -> None:
-        """Read the database's figures unless this process did in the last 10 s."""
+        """Read the database's figures unless this process did within SNAPSHOT_AGE."""
         now = self.rt.clock()
         if self.snapshot_at is not None and now - self.snapshot_at < SNAPSHOT_AGE:
             return
         rt, snap = self.rt, Snapshot()
-        midnight = now.astimezone(rt.settings.tz).replace(hour=0, minute=0, second=0, microsecond=0)
         async with rt.db.session() as s:
             snap.outbox = await monitoring.outbox_by_state(s)
             snap.sent_last_minute = await monitoring.sent_since(s, now - timedelta(seconds=60))
             for error, n in await monitoring.failures_by_error(s):
                 key = reason_of(error)
                 snap.failures[key] = snap.failures.get(key, 0) + n
-            snap.sms_today = await monitoring.sms_parts_since(s, midnight)
-            snap.broadcasts = await monitoring.broadcast_progress(s, now - timedelta(days=1))
+            for b in await monitoring.open_broadcasts(s):  # what `broadcast status` shows
+                snap.broadcasts.append(await broadcast_store.progress(s, b, now))
         if rt.sms is not None:
             probe = await health.kavenegar(rt)
             if probe.ok and "remaincredit" in probe.info:
@@ -180,13 +197,6 @@ class _SnapshotCollector:
         for reason, n in snap.failures.items():
             g.add_metric([reason], n)
         yield g
-        msgs, parts = snap.sms_today
-        yield GaugeMetricFamily("amayesh_sms_messages_today", "SMS sent today", value=msgs)
-        yield GaugeMetricFamily("amayesh_sms_parts_today", "SMS parts sent today", value=parts)
-        yield GaugeMetricFamily(
-            "amayesh_sms_cost_rials_today", "Parts today x AMAYESH_SMS_COST_RIALS",
-            value=parts * rt.settings.sms_cost_rials,
-        )  # fmt: skip
         if snap.credit is not None:
             yield GaugeMetricFamily("amayesh_sms_credit_rials", "Kavenegar credit", snap.credit)
         total = GaugeMetricFamily(
@@ -195,12 +205,17 @@ class _SnapshotCollector:
         rows = GaugeMetricFamily(
             "amayesh_broadcast_rows", "A broadcast's rows by state", labels=["broadcast", "state"]
         )
-        for bid, state, n, by_state in snap.broadcasts:
-            total.add_metric([str(bid), state], n)
-            for st, k in by_state.items():
-                rows.add_metric([str(bid), st], k)
+        rate = GaugeMetricFamily(
+            "amayesh_broadcast_sends_per_second", "A broadcast's last minute", labels=["broadcast"]
+        )
+        for p in snap.broadcasts:
+            total.add_metric([str(p.broadcast_id), p.state], p.total)
+            rate.add_metric([str(p.broadcast_id)], p.rate)
+            for st, k in p.counts.items():
+                rows.add_metric([str(p.broadcast_id), st], k)
         yield total
         yield rows
+        yield rate
         yield from _pool(rt)
 
 

@@ -72,8 +72,15 @@ async def test_metrics_after_a_conversation_and_a_broadcast(
     assert value(got, "amayesh_outbox_rows", state="failed", channel="telegram") == 1
     reason = reason_of("no mobile to fall back to (Chat not found)")
     assert value(got, "amayesh_outbox_failed", reason=reason) == 1
-    assert value(got, "amayesh_sms_parts_today") == 1
-    assert value(got, "amayesh_sms_cost_rials_today") == wrt.settings.sms_cost_rials
+    assert value(got, "amayesh_sms_parts_total") == 1
+    assert value(got, "amayesh_sms_cost_rials_total") == wrt.settings.sms_cost_rials
+    # Two replies (/start, the language), the broadcast's copies to 801 and to person 2's mobile.
+    assert value(got, "amayesh_outcomes_total", state="sent") == 4
+    assert value(got, "amayesh_outcomes_total", state="failed") == 1
+    assert (
+        "amayesh_outbox_rows",
+        frozenset({("state", "sent"), ("channel", "telegram")}),
+    ) not in got  # sent rows are counted as they go, not by scanning the table
     assert value(got, "amayesh_sms_credit_rials") == kavenegar.credit
     assert value(got, "amayesh_sends_per_second", channel="sms") > 0
     assert value(got, "process_resident_memory_bytes") > 0
