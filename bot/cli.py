@@ -12,6 +12,7 @@ from bot import (
     cli_admin,
     cli_cases,
     cli_delivery,
+    cli_ops,
     cli_outbox,
     cli_service,
     cli_sms,
@@ -20,6 +21,7 @@ from bot import (
     redact,
     retention,
 )
+from bot.logs import format_from_env, setup_logging
 from bot.runtime import Runtime, open_runtime
 from bot.settings import SettingsError, load_settings
 from storage.db import NotMigrated
@@ -29,6 +31,7 @@ Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
 # cli_staff and cli_cases after the groups they extend (import, campaign, broadcast).
 MODULES = (
     cli_service, cli_admin, cli_sms, cli_delivery, cli_staff, cli_cases, cli_outbox, retention,
+    cli_ops,
 )  # fmt: skip
 SERVING = ("run", "worker", "start")  # long-running: INFO logs (`start` quiets them for a shell)
 
@@ -56,21 +59,21 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # Servers log what they do; one-shot commands and the terminal chat print their answers
-    # and log only warnings (to stderr), so no log line lands between a command's lines.
-    serving = args.command in SERVING
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO if serving else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # One line per event, text or JSON (bot/logs.py); it also quiets httpx, whose request
+    # lines carry the Bot API token. Servers log what they do; one-shot commands and the
+    # terminal chat print their answers and log only warnings (to stderr), so no log line
+    # lands between a command's lines.
+    setup_logging(verbose=args.verbose, fmt=format_from_env())
+    if not args.verbose and args.command not in SERVING:
+        logging.getLogger().setLevel(logging.WARNING)
     lograte.install()  # repeats counted first (by message template), then every line redacted
     redact.install()
     # Alembic's "Context impl SQLiteImpl." came with every command's migration check.
     if not args.verbose and args.command != "db":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        if getattr(args, "standalone", False):  # loads its own settings (amayesh doctor)
+            return asyncio.run(args.func(None, args))
         return asyncio.run(_run(args.func, args))
     except (SettingsError, NotMigrated) as exc:
         print(f"amayesh: {exc}", file=sys.stderr)

@@ -20,6 +20,7 @@ import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.aiohttp_request import AiohttpRequest
+from bot.metrics import metrics_for
 from bot.ratelimit import ChatLimiter, TokenBucket
 from bot.recorder import Recorder
 from bot.render import render
@@ -79,7 +80,7 @@ class Delivery:
     def __init__(self, rt: Runtime, bot: telegram.Bot | None, owner: str = OWNER) -> None:
         s = rt.settings
         self.rt, self.bot, self.owner = rt, bot, owner
-        self.recorder = Recorder(rt.db, owner)
+        self.recorder = Recorder(rt.db, owner, observe=metrics_for(rt).outcome)
         # A burst allowance of 0.2 s of sending: when the process is not scheduled for a moment
         # (a busy machine), tokens saved up to that are spent afterwards, not lost (at 1/20 s,
         # 500/s reached 84%). The server counts requests as they arrive, so much more would let
@@ -148,6 +149,7 @@ class Delivery:
                 except RetryAfter as exc:
                     seconds = _seconds(exc)
                     log.info("telegram 429: waiting %.0f s", seconds)
+                    metrics_for(self.rt).throttle(seconds)
                     self.tg_rate.pause(seconds)  # a flood limit applies to the whole bot
                     continue
                 except Forbidden as exc:
@@ -172,9 +174,12 @@ class Delivery:
             moved = await store.reroute_to_sms(s, self.owner, job, reason, unreachable=unreachable)
         if moved is None:
             self._fail(job, f"no mobile to fall back to ({reason})")
+        else:
+            metrics_for(self.rt).fallbacks.inc()
         return moved
 
     def _fail(self, job: Job, reason: str) -> None:
+        log.warning("message failed: %s", reason, extra={"outbox_id": job.id})
         self.recorder.add(Outcome(job.id, "failed", error=reason))
 
     def _late(self, job: Job) -> bool:

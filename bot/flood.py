@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from telegram import Update
@@ -79,8 +80,14 @@ def chat_key(update: object) -> int | None:
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Many chats at once, but one chat's updates strictly in arrival order."""
 
-    def __init__(self, max_concurrent_updates: int = 32, flood: FloodGuard | None = None) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 32,
+        flood: FloodGuard | None = None,
+        observe: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        self._observe = observe  # counts and times each update (bot/metrics)
         self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
         self.flood = flood
 
@@ -91,8 +98,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:  # asyncio.Lock wakes waiters in FIFO order
-                await coroutine
+            async with self._observe() if self._observe else nullcontext():
+                async with lock:  # asyncio.Lock wakes waiters in FIFO order
+                    await coroutine
         finally:
             lock, users = self._locks[key]
             if users <= 1:

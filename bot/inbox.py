@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, suppress
 from typing import Any
 
 from telegram import Update
@@ -186,9 +187,13 @@ class InboxProcessor(ChatOrderedProcessor):
     """Per-chat order (ChatOrderedProcessor), then tells the inbox the update ran."""
 
     def __init__(
-        self, inbox: Inbox, max_concurrent_updates: int = 32, flood: FloodGuard | None = None
+        self,
+        inbox: Inbox,
+        max_concurrent_updates: int = 32,
+        flood: FloodGuard | None = None,
+        observe: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
-        super().__init__(max_concurrent_updates, flood)
+        super().__init__(max_concurrent_updates, flood, observe)
         self.inbox = inbox
 
     async def do_process_update(self, update: object, coroutine: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 
 from storage import delivery as store
@@ -20,14 +21,19 @@ class Recorder:
     is sent again once its lease runs out.
     """
 
-    def __init__(self, db: Database, owner: str) -> None:
+    def __init__(
+        self, db: Database, owner: str, observe: Callable[[Outcome], None] | None = None
+    ) -> None:
         self.db, self.owner = db, owner
+        self._observe = observe  # counts outcomes for /metrics (bot/metrics)
         self._pending: list[Outcome] = []
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def add(self, outcome: Outcome) -> None:
+        if self._observe is not None:
+            self._observe(outcome)
         self._pending.append(outcome)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())

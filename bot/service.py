@@ -7,7 +7,10 @@ import gc
 import logging
 import signal
 
+from bot.alerts import alerts_hook
 from bot.delivery import make_bot
+from bot.health import install_health_routes
+from bot.metrics import install_metrics_routes
 from bot.runtime import Runtime
 from bot.scheduler import run_scheduler
 from bot.server import init_app, serve
@@ -38,7 +41,8 @@ async def run_service(rt: Runtime) -> None:
         loop.add_signal_handler(sig, stop.set)
     await preload()  # the data files, read once off the event loop
     telegram = TelegramRunner(rt) if rt.settings.telegram_token is not None else None
-    app = init_app(rt, [install_sms_routes, *(telegram.routes() if telegram else [])])
+    ops = [install_health_routes, install_metrics_routes]  # /readyz, /metrics (issue 16)
+    app = init_app(rt, [install_sms_routes, *ops, *(telegram.routes() if telegram else [])])
     cleanup = await serve(app, rt.settings.http_host, rt.settings.http_port)
     if telegram is not None:
         await telegram.start()
@@ -50,7 +54,8 @@ async def run_service(rt: Runtime) -> None:
     tasks = [
         asyncio.create_task(run_worker(rt, stop, bot=bot), name="worker"),
         asyncio.create_task(
-            run_scheduler(rt, stop, hooks=[delivery_report_hook()]), name="scheduler"
+            run_scheduler(rt, stop, hooks=[delivery_report_hook(), alerts_hook()]),
+            name="scheduler",
         ),
     ]
     if rt.settings.sms_receive == "poll":  # no public URL: fetch inbound SMS instead

@@ -50,10 +50,15 @@ class Settings(BaseSettings):
     quiet_hours: str = "22:00-07:00"
     default_language: str = "fa"
     worker_batch: int = Field(200, ge=1, le=1000)
-    # Outbound safety (issue 11): a low-credit warning to the admins below this many rials,
-    # and how long sent messages' texts and payloads are kept.
-    sms_credit_warn: int | None = Field(None, ge=0)
+    # Outbound safety (issue 11): how long sent messages' texts and payloads are kept.
     retention_days: int = Field(180, ge=1)
+    # Operations (issue 16): metrics, logs, alerts.
+    metrics_token: SecretStr | None = None  # empty: /metrics answers 404
+    log_format: Literal["text", "json"] = "text"
+    sms_credit_warn: int = Field(1_000_000, ge=0)  # rials; alert admins below this, 0 = off
+    alert_failures: int = Field(50, ge=1)  # failed outbox rows in an hour that alert admins
+    alert_repeat_hours: float = Field(6.0, gt=0)  # a condition that lasts alerts again after
+    staff_chat_id: int | None = None  # a staff group for alerts; empty: each admin's own chat
 
     @field_validator("timezone")
     @classmethod
@@ -77,6 +82,11 @@ class Settings(BaseSettings):
         if v is not None and not _SECRET_PATH.match(v.get_secret_value()):
             raise ValueError("use 1-256 characters of A-Z a-z 0-9 _ -")
         return v
+
+    @field_validator("staff_chat_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
 
     @field_validator("quiet_hours")
     @classmethod

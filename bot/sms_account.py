@@ -63,13 +63,7 @@ async def check(rt: Runtime) -> None:
         async with rt.db.session() as s:
             text = rt.t("fa", "outbound.sms_resumed", count=n)
             await store.alert_admins(s, f"alert:sms-resumed:{now:%Y%m%d%H%M}:{day}", text)
-    warn = rt.settings.sms_credit_warn
-    if warn is not None and credit is not None and credit < warn:
-        log.warning("sms credit low: %d rials (warning below %d)", credit, warn)
-        day = now.astimezone(rt.settings.tz).date().isoformat()
-        text = rt.t("fa", "outbound.sms_credit_low", credit=credit, warn=warn)
-        async with rt.db.session() as s:
-            await store.alert_admins(s, f"alert:sms-credit:{day}", text)
+    # Low credit (AMAYESH_SMS_CREDIT_WARN) is bot/alerts.py's: one alert per repeat window.
 
 
 def _credit(info: object) -> int | None:

@@ -18,6 +18,7 @@ from bot import delivery
 from bot.aiohttp_request import AiohttpRequest
 from bot.flood import FloodGuard
 from bot.inbox import Inbox, InboxProcessor, bot_key
+from bot.metrics import observe
 from bot.runtime import Runtime
 from bot.telegram_staff import register_staff_handlers
 from handlers import dialog
@@ -71,7 +72,8 @@ class TelegramAdapter:
         text = str(err)
         if token is not None:
             text = text.replace(token.get_secret_value(), "***")
-        log.error("update failed: %s: %s", type(err).__name__, text)
+        uid = update.update_id if isinstance(update, Update) else None
+        log.error("update failed: %s: %s", type(err).__name__, text, extra={"update_id": uid})
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         self.inbox.failed.add(update.update_id)  # its row stays unhandled: tried again later
@@ -167,7 +169,9 @@ def build_application(rt: Runtime) -> Application:
     )
     flood = FloodGuard(limit=settings.telegram_flood_limit)
     # Updates arrive through the inbox (bot.inbox): our webhook route or bot.polling.
-    builder = builder.concurrent_updates(InboxProcessor(inbox, 32, flood)).updater(None)
+    builder = builder.concurrent_updates(
+        InboxProcessor(inbox, 32, flood, observe=lambda: observe(rt, CHANNEL))
+    ).updater(None)
     app = builder.build()
     inbox.application = app
     app.bot_data["inbox"] = inbox

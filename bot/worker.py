@@ -16,6 +16,7 @@ from typing import Any
 import telegram
 
 from bot.delivery import Delivery, delivery_for
+from bot.health import worker_beat
 from bot.runtime import Runtime
 from storage import delivery as store
 
@@ -59,6 +60,7 @@ async def _lane(
             log.error("sending a %s batch failed", channel, exc_info=task.exception())
 
     while not stop.is_set():
+        worker_beat(rt)  # /readyz: the worker's last loop
         jobs: list[store.Job] = []
         if outstanding < 2 * batch:  # claim the next batch while this one is still sending
             now = rt.clock()

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from bot.metrics import observe
 from bot.runtime import Runtime
 from bot.server import RUNTIME
 from sms.keywords import route
@@ -73,7 +74,8 @@ async def inbound(request: web.Request) -> web.Response:
     _authorised(request)
     f = await _fields(request, INBOUND_FIELDS)
     rt = request.app[RUNTIME]
-    await route(rt, f["sender"], f["text"], f["message_id"], line=f["line"])
+    async with observe(rt, "sms"):
+        await route(rt, f["sender"], f["text"], f["message_id"], line=f["line"])
     return web.Response(text="ok")
 
 

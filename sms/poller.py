@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.metrics import observe
 from bot.runtime import Runtime
 from sms.kavenegar import (
     DELIVERY_TEXT,
@@ -44,8 +45,9 @@ async def route_fetched(rt: Runtime, entries: list[Mapping[str, Any]]) -> list[M
     failed = []
     for e in entries:
         try:
-            await route(rt, str(e.get("sender") or ""), str(e.get("message") or ""),
-                        str(e["messageid"]), line=str(e.get("receptor") or ""))  # fmt: skip
+            async with observe(rt, "sms"):
+                await route(rt, str(e.get("sender") or ""), str(e.get("message") or ""),
+                            str(e["messageid"]), line=str(e.get("receptor") or ""))  # fmt: skip
         except Exception:
             log.exception("inbound SMS %s not routed; will retry", e.get("messageid"))
             failed.append(e)

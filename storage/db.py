@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,12 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations (synchronous: Alembic runs its own event loop in env.py)."""
     command.upgrade(alembic_config(url), revision)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The code's newest migration (fixed for the process's life; /readyz asks it often)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -95,7 +102,7 @@ class Database:
         await asyncio.to_thread(upgrade, self.url)
 
     async def check_migrated(self) -> None:
-        head = ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+        head = await asyncio.to_thread(head_revision)  # reads files once, off the event loop
 
         def current(conn: Connection) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()

@@ -173,25 +173,6 @@ async def test_no_credit_holds_rows_alerts_once_and_resumes_on_top_up(
     assert len(botapi.messages_to(9001)) == 2  # held, then resumed
 
 
-async def test_low_credit_warns_the_admins_once_a_day(
-    db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar
-) -> None:
-    from tests.helpers_delivery import wired_runtime, wired_settings
-
-    rt = await wired_runtime(wired_settings(db_url, botapi, kavenegar, sms_credit_warn=50_000))
-    try:
-        async with rt.db.session() as s:
-            await admin.add_staff(s, "cli:test", telegram_id=9002, role="admin")
-        kavenegar.credit = 12_000
-        await tick(rt)
-        vars(rt)["_sms_account"]["next"] = rt.clock()
-        await tick(rt)
-        [warning] = await rows(rt, kind="alert")
-        assert "12000" in warning.text and warning.address == "9002"
-    finally:
-        await rt.close()
-
-
 async def test_one_invalid_receptor_is_found_by_halving(
     wrt: Runtime, kavenegar: FakeKavenegar
 ) -> None:

@@ -191,6 +191,11 @@ class FakeBotAPI:
     def flood(self, chat_id: int | str | None = None, retry_after: int = 1, times: int = 1) -> None:
         self._floods.append([chat_id, retry_after, times])
 
+    def webhook_error(self, message: str, at: float | None = None) -> None:
+        """What Telegram reports after failing to deliver to the webhook (getWebhookInfo)."""
+        self.webhook["last_error_date"] = int(at if at is not None else time.time())
+        self.webhook["last_error_message"] = message
+
     def fail_next(
         self,
         method: str,
@@ -714,11 +719,15 @@ class FakeBotAPI:
         return True
 
     async def _m_getWebhookInfo(self, params: JSON, uploads: Any) -> JSON:
-        return {
+        info: JSON = {
             "url": self.webhook["url"],
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        for name in ("last_error_date", "last_error_message"):  # Telegram sets both or neither
+            if name in self.webhook:
+                info[name] = self.webhook[name]
+        return info
 
     async def _m_setMyCommands(self, params: JSON, uploads: Any) -> bool:
         self.commands = params.get("commands", [])

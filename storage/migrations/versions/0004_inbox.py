@@ -1,7 +1,7 @@
 """inbox: every Telegram/Bale update stored before it is acknowledged
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 21:00:00
 
 The webhook answered 200 and polling confirmed the offset before anything was written, so a
