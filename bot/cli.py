@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 
-from bot import cli_admin, cli_delivery, cli_service, cli_sms, cli_staff
+from bot import cli_admin, cli_console, cli_delivery, cli_service, cli_sms, cli_staff
 from bot.runtime import Runtime, open_runtime
 from bot.settings import SettingsError, load_settings
 from storage.db import NotMigrated
@@ -16,7 +16,7 @@ from storage.db import NotMigrated
 Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
 # Each module adds its sub-commands; keeps this file the same size as features grow.
 # cli_staff last: it extends the import, campaign and broadcast groups registered before it.
-MODULES = (cli_service, cli_admin, cli_sms, cli_delivery, cli_staff)
+MODULES = (cli_service, cli_admin, cli_console, cli_sms, cli_delivery, cli_staff)
 
 
 def build_parser() -> argparse.ArgumentParser:
