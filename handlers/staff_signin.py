@@ -26,7 +26,7 @@ from storage import console_auth as store
 from storage.models import Staff, StaffSession
 from storage.outbox import enqueue
 
-IDLE = timedelta(minutes=30)
+IDLE, TOUCH_EVERY = timedelta(minutes=30), timedelta(minutes=1)
 WINDOW = timedelta(minutes=15)
 PER_ACCOUNT, PER_ADDRESS = 5, 20  # failures in WINDOW before sign-in is refused
 CODE_TTL, RESEND_AFTER = timedelta(minutes=5), timedelta(seconds=60)
@@ -169,8 +169,8 @@ async def current(
         return None
     now = rt.clock()
     found = await store.live_session(session, token_hash(token), now - IDLE)
-    if found is not None:
-        found[0].last_seen_at = now
+    if found is not None and now - found[0].last_seen_at > TOUCH_EVERY:
+        found[0].last_seen_at = now  # the idle clock to a minute: not a write per page
     return found
 
 
