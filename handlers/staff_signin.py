@@ -136,7 +136,7 @@ async def _code_ok(rt: Runtime, row: StaffSession, staff: Staff, code: str) -> b
         return False
     secret = row.pending_secret if row.stage == "enrol" else staff.totp_secret
     if row.stage == "enrol" or staff.second_factor == "totp":
-        return bool(secret) and pyotp.TOTP(secret).verify(code, rt.clock(), valid_window=1)
+        return bool(secret) and pyotp.TOTP(secret).verify(code, for_time=rt.clock(), valid_window=1)
     fresh = row.code_sent_at is not None and rt.clock() - row.code_sent_at <= CODE_TTL
     return fresh and bool(row.code_hash) and await check_code(code, row.code_hash or "")
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console.pages import _int, national_page
-from bot.console.web import needs, rt_of, who
+from bot.console.web import FORM, needs, rt_of, who
 from bot.runtime import Runtime
 from handlers import casework, imports
 from handlers.casework import Outcome
@@ -93,6 +93,6 @@ async def _book(
 async def act(request: web.Request) -> web.Response:
     form = {k: str(v) for k, v in (await request.post()).items() if k != "csrf"}
     nid, outcome, errors = await _act(request, form)
-    request["form"] = form
+    request[FORM] = form
     bad = bool(errors) or (outcome is not None and not outcome.ok)
     return await national_page(request, nid, outcome, 400 if bad else 200, errors)

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.console.web import needs, page, rt_of, who
+from bot.console.web import FORM, needs, page, rt_of, who
 from bot.runtime import Runtime
 from handlers import report
 from handlers.casework import EXEMPTION_BODIES
@@ -111,7 +111,7 @@ async def national_page(
     return page(request, "national.html", status=status, f=file, app=app, moves=moves,
                 bodies=EXEMPTION_BODIES, outcome=outcome, errors=errors or {},
                 offices=(file.cases[0][1].offices if file.cases and file.cases[0][1] else []),
-                form=request.get("form", {}))  # fmt: skip
+                form=request.get(FORM, {}))  # fmt: skip
 
 
 @routes.get("/nationals/{nid}")

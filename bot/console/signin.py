@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.console.web import (
     COOKIE,
     PRE_COOKIE,
+    PRE_CSRF,
     PREFIX,
     address,
     needs,
@@ -18,6 +19,7 @@ from bot.console.web import (
     rt_of,
     same,
     set_cookie,
+    who,
 )  # fmt: skip
 from handlers import staff_signin as auth
 from storage.models import Staff, StaffSession
@@ -28,7 +30,7 @@ STATUS = {"locked": 429, "empty": 400, "wrong": 401, "bad_code": 401}
 
 def _signin_form(request: web.Request, error: str | None = None) -> web.Response:
     token = secrets.token_urlsafe(24)
-    request["pre_csrf"] = token
+    request[PRE_CSRF] = token
     resp = page(request, "signin.html", status=STATUS.get(error or "", 200), error=error)
     set_cookie(resp, PRE_COOKIE, token)
     return resp
@@ -78,7 +80,7 @@ def _factor_page(
             scale=5, title="TOTP"
         )
         secret = row.pending_secret
-    request["pre_csrf"] = row.csrf
+    request[PRE_CSRF] = row.csrf
     return page(request, "factor.html", status=STATUS.get(error or "", 200), error=error,
                 stage=row.stage, factor=staff.second_factor, qr=qr, secret=secret,
                 **ctx)  # fmt: skip
@@ -126,7 +128,7 @@ async def resend(request: web.Request) -> web.Response:
 @routes.post("/signout")
 @needs(None)
 async def signout(request: web.Request) -> web.Response:
-    w = request["who"]
+    w = who(request)
     rt = rt_of(request)
     async with rt.db.session() as s:
         await auth.sign_out(rt, s, w.row, w.staff)

@@ -58,12 +58,17 @@ def public(handler: Handler) -> Handler:
     return handler
 
 
+WHO: web.RequestKey[Who] = web.RequestKey("console_who", Who)
+PRE_CSRF: web.RequestKey[str] = web.RequestKey("console_pre_csrf", str)
+FORM: web.RequestKey[dict[str, str]] = web.RequestKey("console_form", dict)
+
+
 def rt_of(request: web.Request) -> Runtime:
     return request.app[RT]
 
 
 def who(request: web.Request) -> Who:
-    return request["who"]  # type: ignore[no-any-return]
+    return request[WHO]
 
 
 def address(request: web.Request) -> str:
@@ -80,8 +85,8 @@ def same(a: str | None, b: str | None) -> bool:
 
 
 def page(request: web.Request, template: str, status: int = 200, **ctx: Any) -> web.Response:
-    w = request.get("who")
-    ctx |= {"who": w, "csrf": w.row.csrf if w else request.get("pre_csrf", "")}
+    w = request.get(WHO)
+    ctx |= {"who": w, "csrf": w.row.csrf if w else request.get(PRE_CSRF, "")}
     return aiohttp_jinja2.render_template(template, request, ctx, status=status)
 
 
@@ -119,7 +124,7 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
             raise web.HTTPForbidden(text="sign in first")
         where = "factor" if found is not None else "signin"
         raise web.HTTPSeeOther(f"{PREFIX}/{where}")
-    request["who"] = w = Who(*found)
+    request[WHO] = w = Who(*found)
     if request.method == "POST":
         form = await request.post()
         if not same(str(form.get("csrf", "")), w.row.csrf):
