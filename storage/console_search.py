@@ -43,13 +43,15 @@ def _like_prefix(key: str) -> str:
     return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def by_identifier(session: AsyncSession, card: str, mobile: str | None) -> Sequence[National]:
+async def by_identifier(
+    session: AsyncSession, card: str, household: str, mobile: str | None
+) -> Sequence[National]:
     """Exact card number, household number or mobile (each its own unique or plain index)."""
     found: dict[int, National] = {}
     for stmt in (
         select(National).where(National.card_number == card),
         select(National).join(Household, Household.id == National.household_id)
-        .where(Household.household_number == card),
+        .where(Household.household_number.in_({card, household})),
         select(National).where(National.mobile == mobile) if mobile else None,
     ):  # fmt: skip
         if stmt is not None:

@@ -46,7 +46,7 @@ async def _complaint_page(
         (national.language if national else None) or rt.settings.default_language
     )
     canned = [(k, rt.t(lang, f"console.canned.{k}")) for k in CANNED]
-    return page(request, "complaint.html", status=status, c=c, national=national, lang=lang,
+    return page(request, "complaint.html", http_status=status, c=c, national=national, lang=lang,
                 canned=canned, now=rt.clock(), outcome=outcome)  # fmt: skip
 
 

@@ -67,7 +67,7 @@ async def search(rt: Runtime, query: str) -> list[Any]:
     except InvalidMobile:
         mobile = None
     async with rt.db.session() as s:
-        found = list(await console_search.by_identifier(s, ident, mobile))
+        found = list(await console_search.by_identifier(s, ident, text.upper(), mobile))
         key = console_search.name_key(text)
         if not found and not ident.isdigit() and len(key) >= 2:
             found = list(await console_search.by_name(s, key))
@@ -108,7 +108,7 @@ async def national_page(
         raise web.HTTPNotFound()
     app = file.cases[0][0] if file.cases else None
     moves = sorted(TRANSITIONS[Status(app.status)]) if app else []
-    return page(request, "national.html", status=status, f=file, app=app, moves=moves,
+    return page(request, "national.html", http_status=status, f=file, app=app, moves=moves,
                 bodies=EXEMPTION_BODIES, outcome=outcome, errors=errors or {},
                 offices=(file.cases[0][1].offices if file.cases and file.cases[0][1] else []),
                 form=request.get(FORM, {}))  # fmt: skip

@@ -60,7 +60,7 @@ async def decide(request: web.Request) -> web.Response:
         reason = str(form.get("reason_text", "")).strip() or str(form.get("reason", ""))
         out = await review.decide(rt, s, actor, rid, choice == "approve", reason)
     if not out.ok:
-        return page(request, "review.html", status=400, card=None, error=out.text(rt),
+        return page(request, "review.html", http_status=400, card=None, error=out.text(rt),
                     skip=skip, reasons=review.REASONS, flags=[], fee=None)  # fmt: skip
     state = "approved" if choice == "approve" else "rejected"
     tail = f"&skip={','.join(map(str, skip))}" if skip else ""

@@ -31,7 +31,7 @@ STATUS = {"locked": 429, "empty": 400, "wrong": 401, "bad_code": 401}
 def _signin_form(request: web.Request, error: str | None = None) -> web.Response:
     token = secrets.token_urlsafe(24)
     request[PRE_CSRF] = token
-    resp = page(request, "signin.html", status=STATUS.get(error or "", 200), error=error)
+    resp = page(request, "signin.html", http_status=STATUS.get(error or "", 200), error=error)
     set_cookie(resp, PRE_COOKIE, token)
     return resp
 
@@ -81,7 +81,7 @@ def _factor_page(
         )
         secret = row.pending_secret
     request[PRE_CSRF] = row.csrf
-    return page(request, "factor.html", status=STATUS.get(error or "", 200), error=error,
+    return page(request, "factor.html", http_status=STATUS.get(error or "", 200), error=error,
                 stage=row.stage, factor=staff.second_factor, qr=qr, secret=secret,
                 **ctx)  # fmt: skip
 

@@ -84,10 +84,10 @@ def same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 
 
-def page(request: web.Request, template: str, status: int = 200, **ctx: Any) -> web.Response:
+def page(request: web.Request, template: str, http_status: int = 200, **ctx: Any) -> web.Response:
     w = request.get(WHO)
     ctx |= {"who": w, "csrf": w.row.csrf if w else request.get(PRE_CSRF, "")}
-    return aiohttp_jinja2.render_template(template, request, ctx, status=status)
+    return aiohttp_jinja2.render_template(template, request, ctx, status=http_status)
 
 
 def _handler_of(request: web.Request) -> Any:
@@ -137,4 +137,4 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
             await authorize(rt, w.actor, right)  # audited on refusal, read from the database
         return await handler(request)
     except Forbidden:
-        return page(request, "forbidden.html", status=403)
+        return page(request, "forbidden.html", http_status=403)
