@@ -2,7 +2,7 @@
 with the second factor, finds Ali by his card typed in Persian digits, opens his case, approves
 the slip Ali sent through the real bot, sees the notice reach him through the fake Bot API
 (worker running), and answers his complaint. Screenshots at desktop and 360 px go to
-$AMAYESH_SCREENSHOTS (default: the test's tmp dir)."""
+$CONSOLE_SCREENSHOTS (default: the test's tmp dir)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ async def _ali_sends_a_slip(botapi: FakeBotAPI) -> Chat:
 
 @pytest.fixture
 def shots(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("AMAYESH_SCREENSHOTS", tmp_path))
+    where = Path(os.environ.get("CONSOLE_SCREENSHOTS", tmp_path))
     where.mkdir(parents=True, exist_ok=True)
     return where
 
