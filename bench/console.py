@@ -132,13 +132,13 @@ async def _generate(rt, n: int, cases: int) -> None:  # type: ignore[no-untyped-
         await conn.execute(text("VACUUM ANALYZE"))
 
 
-async def _sign_in(http: aiohttp.ClientSession, base: str) -> str:
+async def _sign_in(http: aiohttp.ClientSession, base: str, known: str | None) -> str:
     csrf = re.compile(r'name="csrf" value="([^"]+)"')
     page = await (await http.get(f"{base}/signin")).text()
     await http.post(f"{base}/signin", data={"csrf": csrf.findall(page)[0], "username": "bench",
                                             "password": PASSWORD})  # fmt: skip
     page = await (await http.get(f"{base}/factor")).text()
-    secret = re.findall(r'class="secret">([A-Z2-7]+)<', page)[0]
+    secret = (re.findall(r'class="secret">([A-Z2-7]+)<', page) or [known])[0]
     r = await http.post(f"{base}/factor", data={"csrf": csrf.findall(page)[0],
                                                 "code": pyotp.TOTP(secret).now()})  # fmt: skip
     page = await r.text()
@@ -146,13 +146,15 @@ async def _sign_in(http: aiohttp.ClientSession, base: str) -> str:
     return csrf.findall(page)[0]
 
 
-async def run(n: int, cases: int, rounds: int) -> None:
+async def run(n: int, cases: int, rounds: int, reuse: bool = False) -> None:
     print(f"console bench: {n:,} nationals, {cases:,} cases, {rounds} requests per page")
-    await _reset()
+    if not reuse:
+        await _reset()
     rt = await open_runtime(load_settings(database_url=PG, quiet_hours=""))
     t0 = time.perf_counter()
-    await _generate(rt, n, cases)
-    print(f"  data set ready in {time.perf_counter() - t0:.1f} s")
+    if not reuse:
+        await _generate(rt, n, cases)
+        print(f"  data set ready in {time.perf_counter() - t0:.1f} s")
     runner = web.AppRunner(init_app(rt), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -162,7 +164,9 @@ async def run(n: int, cases: int, rounds: int) -> None:
     jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[f"http://{host}:{port}"])
     rnd = random.Random(7)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        token = await _sign_in(http, base)
+        async with rt.db.session() as s:  # a --reuse run: the reviewer enrolled last time
+            known = await s.scalar(text("SELECT totp_secret FROM staff WHERE username = 'bench'"))
+        token = await _sign_in(http, base, known)
         step = n // cases
 
         def post(q: str):  # type: ignore[no-untyped-def]
@@ -204,8 +208,9 @@ def main() -> None:
     ap.add_argument("--nationals", type=int, default=1_000_000)
     ap.add_argument("--cases", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=40)
+    ap.add_argument("--reuse", action="store_true", help="keep the data set of the last run")
     args = ap.parse_args()
-    asyncio.run(run(args.nationals, args.cases, args.rounds))
+    asyncio.run(run(args.nationals, args.cases, args.rounds, args.reuse))
 
 
 if __name__ == "__main__":

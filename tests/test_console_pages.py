@@ -202,3 +202,39 @@ async def test_lists_page_and_exports(rt: Runtime) -> None:
         wb = load_workbook(io.BytesIO(await r.read()))
         assert wb.active.max_row == 1  # the header only: nobody is rejected
     assert len(await audits(rt, "console.export")) == 2
+
+
+async def test_pdf_slip_pages_are_shown_as_images(rt: Runtime) -> None:
+    import asyncio
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from handlers.jalali import jalali_year
+    from storage.casework import current_application
+    from storage.receipts import add_receipt
+
+    await seed_console(rt)
+    fig = Figure(figsize=(4, 3))
+    fig.text(0.2, 0.5, "Bank Melli 300000")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="pdf")
+    folder = rt.settings.files_dir / "receipts"
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread((folder / "s.pdf").write_bytes, buf.getvalue())
+    async with rt.db.session() as s:
+        app = await current_application(s, await national_id(rt))
+        year, now = jalali_year(rt.clock().date()), rt.clock()
+        r = await add_receipt(s, app, tracking="P-1", amount=250_000, file_path="receipts/s.pdf",
+                              sha256="p1", mime="application/pdf", size=len(buf.getvalue()),
+                              flags=[], year=year, now=now)  # fmt: skip
+    async with console_client(rt) as client:
+        await sign_in(client, rt, "reviewer", {})
+        page = await (await client.get("/staff/review")).text()
+        assert f"/staff/slips/{r.id}/page/0" in page and "/page/1" not in page
+        assert "مبلغ با هزینه مصوب یکی نیست" in page  # 250,000 against a 300,000 fee
+        png = await (await client.get(f"/staff/slips/{r.id}/page/0")).read()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (await client.get(f"/staff/slips/{r.id}/page/3")).status == 404

@@ -9,13 +9,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import actions, complaints, lists, pages, review, signin
+from bot.console import actions, complaints, lists, pages, review, signin, slips
 from bot.console.web import PREFIX, RT, headers, signed_in
 from bot.runtime import Runtime
 from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
-MODULES = (signin, pages, actions, review, complaints, lists)
+MODULES = (signin, pages, actions, review, slips, complaints, lists)
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:
@@ -28,6 +28,17 @@ def _filters(rt: Runtime) -> dict[str, Any]:
     }
 
 
+def _labeller(rt: Runtime) -> Any:
+    """A stored state's label (`console.state.sent`), or the state itself if it has none yet:
+    a new state added elsewhere shows as its name instead of failing the page."""
+
+    def lab(group: str, value: str) -> str:
+        key = f"console.{group}.{value}"
+        return rt.t("fa", key) if rt.catalog.has(key) else value
+
+    return lab
+
+
 def console_app(rt: Runtime) -> web.Application:
     """The console as its own aiohttp application, mounted at PREFIX by bot.server."""
     app = web.Application(middlewares=[headers, signed_in])
@@ -36,7 +47,7 @@ def console_app(rt: Runtime) -> web.Application:
         app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True
     )
     env.filters.update(_filters(rt))
-    env.globals.update(t=lambda key, **kw: rt.t("fa", key, **kw), prefix=PREFIX)
+    env.globals.update(t=lambda key, **kw: rt.t("fa", key, **kw), lab=_labeller(rt), prefix=PREFIX)
     for module in MODULES:
         app.router.add_routes(module.routes)
     app.router.add_static("/static", HERE / "static", name="static")

@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.console.pages import _int
-from bot.console.review import read_stored
+from bot.console.slips import read_stored
 from bot.console.web import needs, page, rt_of, who
 from handlers import staff_complaints
 from storage import console_lists

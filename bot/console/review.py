@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import mimetypes
-from pathlib import Path
-
 from aiohttp import web
 
+from bot.console import slips
 from bot.console.pages import _int
+from bot.console.slips import PDF
 from bot.console.web import PREFIX, needs, page, rt_of, who
 from handlers import review
 from storage import console_lists
@@ -33,11 +31,12 @@ async def queue(request: web.Request) -> web.Response:
             r = await console_lists.receipt(s, card.receipt_id)
             c = await console_lists.campaign_of(s, r.application_id) if r else None
             fee = c.fee_total if c else None
+    pages = await slips.page_count(rt, card.file_path) if card and card.mime == PDF else 0
     flags = list(card.flags) if card else []
     if card is not None and fee is not None and card.amount != fee:
         flags.append("amount_differs")
     done = request.query.get("done")
-    return page(request, "review.html", card=card, fee=fee, flags=flags, skip=skip,
+    return page(request, "review.html", card=card, fee=fee, flags=flags, skip=skip, pages=pages,
                 reasons=review.REASONS, done=done if done in ("approved", "rejected") else None,
                 code=request.query.get("code", "")[:24])  # fmt: skip
 
@@ -65,27 +64,3 @@ async def decide(request: web.Request) -> web.Response:
     state = "approved" if choice == "approve" else "rejected"
     tail = f"&skip={','.join(map(str, skip))}" if skip else ""
     raise web.HTTPSeeOther(f"{PREFIX}/review?done={state}&code={out.params['code']}{tail}")
-
-
-def read_stored(root: Path, relative: str) -> bytes:
-    """A stored upload's bytes; 404 for a path that leaves the files directory or is gone."""
-    root = root.resolve()
-    path = (root / relative).resolve()
-    if root not in path.parents or not path.is_file():
-        raise web.HTTPNotFound()
-    return path.read_bytes()
-
-
-@routes.get("/slips/{rid}")
-@needs("receipts")
-async def slip_file(request: web.Request) -> web.StreamResponse:
-    """The slip's file, to reviewers only; never cached by the browser."""
-    rt = rt_of(request)
-    async with rt.db.session() as s:
-        r = await console_lists.receipt(s, _int(request.match_info["rid"]))
-    if r is None:
-        raise web.HTTPNotFound()
-    data = await asyncio.to_thread(read_stored, Path(rt.settings.files_dir), r.file_path)
-    mime = r.mime_type or mimetypes.guess_type(r.file_path)[0] or "application/octet-stream"
-    return web.Response(body=data, content_type=mime,
-                        headers={"Content-Disposition": "inline"})  # fmt: skip

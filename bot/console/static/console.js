@@ -2,9 +2,9 @@
 // slip zoom, review keyboard shortcuts and canned complaint answers.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  const slip = document.getElementById("slip");
-  const zoom = () => slip && slip.classList.toggle("zoomed");
-  if (slip) slip.addEventListener("click", zoom);
+  const pages = document.querySelectorAll(".slip img");  // a photo, or a PDF's pages
+  const zoom = () => pages.forEach((img) => img.classList.toggle("zoomed"));
+  pages.forEach((img) => img.addEventListener("click", zoom));
   const zoomButton = document.getElementById("zoom");
   if (zoomButton) zoomButton.addEventListener("click", zoom);
   const decide = document.getElementById("decide");
