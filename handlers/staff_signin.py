@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -131,12 +132,27 @@ def enrol_uri(staff: Staff, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=staff.username or "", issuer_name="Amayesh")
 
 
+def _totp_step(secret: str | None, code: str, now: datetime) -> int | None:
+    """The time step whose code this is (now, or one step either side for clock drift)."""
+    if not secret:
+        return None
+    totp = pyotp.TOTP(secret)
+    for drift in (0, -1, 1):
+        if hmac.compare_digest(totp.at(now, counter_offset=drift), code):
+            return totp.timecode(now) + drift
+    return None
+
+
 async def _code_ok(rt: Runtime, row: StaffSession, staff: Staff, code: str) -> bool:
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return False
     secret = row.pending_secret if row.stage == "enrol" else staff.totp_secret
     if row.stage == "enrol" or staff.second_factor == "totp":
-        return bool(secret) and pyotp.TOTP(secret).verify(code, for_time=rt.clock(), valid_window=1)
+        step = _totp_step(secret, code, rt.clock())
+        if step is None or (staff.totp_step is not None and step <= staff.totp_step):
+            return False  # wrong, or a code already used once (read over a shoulder, replayed)
+        staff.totp_step = step
+        return True
     fresh = row.code_sent_at is not None and rt.clock() - row.code_sent_at <= CODE_TTL
     return fresh and bool(row.code_hash) and await check_code(code, row.code_hash or "")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pyotp
+
 from bot.runtime import Runtime
 from storage.models import Outbox
 from tests.console_kit import PASSWORD, console_client, csrf_of, post_form, seed_console, sign_in
@@ -139,3 +141,21 @@ async def test_signin_form_needs_its_csrf_token(rt: Runtime) -> None:
         assert r.status == 200 and "منقضی" in await r.text()
         assert csrf_of(await r.text())
     assert not [m for m in await outbox(rt) if isinstance(m, Outbox) and m.kind == "otp"]
+
+
+async def test_a_totp_code_works_once(rt: Runtime) -> None:
+    await seed_console(rt)
+    secrets: dict[str, str] = {}
+    async with console_client(rt) as client:
+        await sign_in(client, rt, "admin", secrets)
+    async with console_client(rt) as other:  # the same code again, from another browser
+        page = await (await other.get("/staff/signin")).text()
+        await post_form(other, "/staff/signin", page, username="admin", password=PASSWORD)
+        page = await (await other.get("/staff/factor")).text()
+        code = pyotp.TOTP(secrets["admin"]).at(rt.clock())
+        r = await post_form(other, "/staff/factor", page, code=code)
+        assert r.status == 401
+        rt.clock = lambda: NOW + timedelta(seconds=61)
+        r = await post_form(other, "/staff/factor", page,
+                            code=pyotp.TOTP(secrets["admin"]).at(rt.clock()))  # fmt: skip
+        assert r.status == 303

@@ -26,6 +26,7 @@ class Staff(Base):
     mobile: Mapped[str | None] = mapped_column(String(11))
     second_factor: Mapped[str] = mapped_column(String(8), default="totp")
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_step: Mapped[int | None] = mapped_column(BigInteger)  # the last code used: no replay
 
 
 class AuditLog(Base):

@@ -32,6 +32,7 @@ def upgrade() -> None:
             sa.Column("second_factor", sa.String(length=8), nullable=False, server_default="totp")
         )
         batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("totp_step", sa.BigInteger(), nullable=True))
         batch_op.create_unique_constraint("uq_staff_username", ["username"])
     op.create_table(
         "staff_sessions",
@@ -88,5 +89,12 @@ def downgrade() -> None:
     op.drop_table("staff_sessions")
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.drop_constraint("uq_staff_username", type_="unique")
-        for col in ("totp_secret", "second_factor", "mobile", "password_hash", "username"):
+        for col in (
+            "totp_step",
+            "totp_secret",
+            "second_factor",
+            "mobile",
+            "password_hash",
+            "username",
+        ):
             batch_op.drop_column(col)
