@@ -1,4 +1,5 @@
-"""`amayesh staff password U`: set a web console password (asked twice, or from a file)."""
+"""`amayesh staff password U` sets a web console password (asked twice, or from a file);
+`amayesh staff signout U` ends every session of that username."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from bot.cli_admin import cli_actor
 from bot.runtime import Runtime
-from handlers.staff_signin import MIN_PASSWORD, set_password
+from handlers.staff_signin import MIN_PASSWORD, end_sessions, set_password
 
 REASONS = {"no_user": "no staff member has that username (`staff add … --username`)",
            "short": f"a password has at least {MIN_PASSWORD} characters"}  # fmt: skip
@@ -23,6 +24,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("username")
     p.add_argument("--password-file", type=Path, help="read it from this file (first line)")
     p.set_defaults(func=cmd_staff_password)
+    p = staff.add_parser("signout", help="end every web console session of a username")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_staff_signout)
 
 
 async def _ask() -> str | None:
@@ -56,4 +60,14 @@ async def cmd_staff_password(rt: Runtime, args: argparse.Namespace) -> int:
         print(f"password not set: {REASONS[refused]}")
         return 1
     print(f"password of {args.username} set; their open sessions ended")
+    return 0
+
+
+async def cmd_staff_signout(rt: Runtime, args: argparse.Namespace) -> int:
+    async with rt.db.session() as s:
+        ended = await end_sessions(rt, s, cli_actor(), args.username)
+    if ended is None:
+        print(f"no sessions ended: {REASONS['no_user']}")
+        return 1
+    print(f"{ended} sessions of {args.username} ended")
     return 0

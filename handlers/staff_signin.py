@@ -195,6 +195,17 @@ async def sign_out(rt: Runtime, session: AsyncSession, row: StaffSession, staff:
     await admin.audit(session, actor_of(staff), "console.signout", f"session:{row.id}")
 
 
+async def end_sessions(rt: Runtime, session: AsyncSession, actor: str, username: str) -> int | None:
+    """Sign a staff member out everywhere (a lost phone, a shared screen); None: no such user."""
+    staff = await store.staff_by_username(session, normalize_text(username).casefold())
+    if staff is None:
+        return None
+    ended = await store.revoke_all(session, staff.id, rt.clock())
+    await admin.audit(session, actor, "staff.signout_all", f"staff:{staff.telegram_id}",
+                      after={"sessions": ended})  # fmt: skip
+    return ended
+
+
 async def set_password(
     rt: Runtime, session: AsyncSession, actor: str, username: str, password: str
 ) -> str | None:
