@@ -238,3 +238,14 @@ async def test_pdf_slip_pages_are_shown_as_images(rt: Runtime) -> None:
         png = await (await client.get(f"/staff/slips/{r.id}/page/0")).read()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert (await client.get(f"/staff/slips/{r.id}/page/3")).status == 404
+
+
+async def test_dashboard_figures_and_sms_credit(wrt: Runtime, kavenegar) -> None:  # type: ignore[no-untyped-def]
+    """The credit comes from Kavenegar's account/info through the real gateway code."""
+    await seed_console(wrt)
+    kavenegar.credit = 1_234_567
+    async with console_client(wrt) as client:
+        await sign_in(client, wrt, "broadcaster", {})
+        page = await (await client.get("/staff/")).text()
+    assert "۱٬۲۳۴٬۵۶۷" in page and "AMAYESH-19" in page
+    assert "فیش‌های در انتظار بررسی" in page and "صف پیام‌ها" in page
