@@ -32,6 +32,7 @@ ROUTES = [
     ("GET", "/staff/review", "receipts"),
     ("POST", "/staff/review/{rid}", "receipts"),
     ("GET", "/staff/slips/{rid}", "receipts"),
+    ("GET", "/staff/slips/{rid}/page/0", "receipts"),
     ("GET", "/staff/complaints", "complaints"),
     ("GET", "/staff/complaints/{cid}", "complaints"),
     ("POST", "/staff/complaints/{cid}", "complaints"),
@@ -249,3 +250,23 @@ async def test_dashboard_figures_and_sms_credit(wrt: Runtime, kavenegar) -> None
         page = await (await client.get("/staff/")).text()
     assert "۱٬۲۳۴٬۵۶۷" in page and "AMAYESH-19" in page
     assert "فیش‌های در انتظار بررسی" in page and "صف پیام‌ها" in page
+
+
+async def test_the_route_walk_covers_every_console_route(rt: Runtime) -> None:
+    from bot.console import console_app
+
+    public = {("GET", "/signin"), ("POST", "/signin"), ("GET", "/factor"), ("POST", "/factor"),
+              ("POST", "/factor/resend"), ("POST", "/signout"), ("GET", "/static")}  # fmt: skip
+    generic = (("/identity", "/{action}"), ("/page/0", "/page/{n}"), ("export.csv", "export.{fmt}"),
+               ("export.xlsx", "export.{fmt}"))  # fmt: skip
+    walked = set()
+    for method, path, _ in ROUTES:
+        for concrete, pattern in generic:
+            path = path.replace(concrete, pattern)
+        walked.add((method, path.removeprefix("/staff")))
+    app = {
+        (r.method, r.resource.canonical)
+        for r in console_app(rt).router.routes()
+        if r.method != "HEAD" and r.resource is not None
+    }
+    assert app - public == walked
