@@ -130,9 +130,12 @@ async def test_reviewer_day_in_the_browser(brt: Runtime, botapi: FakeBotAPI, sho
         answer = await ali.next("C-1405-000001")
         assert "پیگیری می‌کنیم" in answer.text
 
+        await file_complaint(brt, hours_left=30)
+        await file_complaint(brt, card="200300400", hours_left=-20)
         await page.set_viewport_size({"width": 360, "height": 780})
         for name, path in (("dashboard", "/"), ("complaints", "/complaints"),
-                           ("complaint", f"/complaints/{complaint}")):  # fmt: skip
+                           ("complaint", f"/complaints/{complaint}"),
+                           ("lists", "/lists?status=paid")):  # fmt: skip
             await page.goto(base + path)
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 360, (name, width)  # nothing wider than the phone
