@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint test-sqlite test-postgres pg-up bench fonts
+.PHONY: run test lint test-sqlite test-postgres pg-up bench fonts chromium
 
 $(BIN)/amayesh: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,15 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-sqlite: $(VENV)/.test-deps
+# The console's browser tests drive Debian's chromium (Playwright cannot download its own).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+test-sqlite: $(VENV)/.test-deps chromium
 	$(BIN)/pytest -q -p no:cacheprovider
 
-test-postgres: $(VENV)/.test-deps pg-up
+test-postgres: $(VENV)/.test-deps chromium pg-up
 	AMAYESH_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider
 
 # Start the local PostgreSQL if it is down (as on this project's machines).

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from bot import (
     cli_admin,
     cli_cases,
+    cli_console,
     cli_delivery,
     cli_ops,
     cli_outbox,
@@ -30,8 +31,8 @@ Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
 # Each module adds its sub-commands; keeps this file the same size as features grow.
 # cli_staff and cli_cases after the groups they extend (import, campaign, broadcast).
 MODULES = (
-    cli_service, cli_admin, cli_sms, cli_delivery, cli_staff, cli_cases, cli_outbox, retention,
-    cli_ops,
+    cli_service, cli_admin, cli_console, cli_sms, cli_delivery, cli_staff, cli_cases, cli_outbox,
+    retention, cli_ops,
 )  # fmt: skip
 SERVING = ("run", "worker", "start")  # long-running: INFO logs (`start` quiets them for a shell)
 

@@ -12,7 +12,8 @@ from bot.runtime import Runtime
 from handlers.fmt import number
 from handlers.jalali import format_short, parse_jalali_date
 from handlers.registry import parse_nationals
-from sms.text import normalize_text
+from handlers.staff_signin import FACTORS, set_login
+from sms.text import InvalidMobile, normalize_mobile, normalize_text
 from storage import admin
 from storage.registry import ImportCounts, upsert_nationals
 
@@ -56,6 +57,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         if op == "add":
             p.add_argument("--role", choices=admin.ROLES, required=True)
             p.add_argument("--name", default="")
+            p.add_argument("--username", help="sign-in name for the web console (/staff/)")
+            p.add_argument("--mobile", help="the staff member's mobile, for SMS sign-in codes")
+            p.add_argument("--second-factor", choices=FACTORS, default="totp")
         p.set_defaults(func=func)
         add_lang(p)
     staff.add_parser("list").set_defaults(func=cmd_staff_list)
@@ -194,8 +198,20 @@ async def cmd_campaign_show(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 async def cmd_staff_add(rt: Runtime, args: argparse.Namespace) -> int:
+    try:
+        mobile = normalize_mobile(args.mobile) if args.mobile else None
+    except InvalidMobile as exc:
+        print(f"--mobile: {exc}")
+        return 1
     async with rt.db.session() as s:
         await admin.add_staff(s, cli_actor(), args.telegram_id, args.role, args.name)
+        refused = args.username and await set_login(
+            s, cli_actor(), args.telegram_id, args.username, mobile, args.second_factor
+        )
+        if refused:
+            print(f"not added: --username/--second-factor: {refused}")
+            await s.rollback()
+            return 1
     lang = staff_lang(rt, args)
     role = rt.t(lang, f"staff.role.{args.role}")
     print(rt.t(lang, "staff.cli.staff_added", id=args.telegram_id, role=role))

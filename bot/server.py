@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot import console
 from bot.runtime import Runtime
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
@@ -25,6 +26,7 @@ def init_app(rt: Runtime, installers: list[RouteInstaller] | None = None) -> web
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
+    app.add_subapp(console.PREFIX, console.console_app(rt))  # the staff console, /staff/
     for install in installers or []:
         install(app, rt)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
-from storage import admin
+from storage import admin, console_auth
 
 RIGHTS = (
     "broadcasts", "receipts", "statuses", "appointments", "complaints", "outages", "report",
@@ -21,6 +21,7 @@ ROLE_RIGHTS: dict[str, frozenset[str]] = {
 # The operator at the server's terminal already holds the database; the CLI acts as admin.
 CLI_PREFIX = "cli:"
 TG_PREFIX = "tg:"
+WEB_PREFIX = "web:"  # a staff member signed in to the web console, by username
 
 
 class Forbidden(Exception):
@@ -48,6 +49,8 @@ async def role_of(session: AsyncSession, actor: str | int) -> str | None:
     """'admin', 'reviewer', 'broadcaster' or None for someone who is not (active) staff."""
     if isinstance(actor, str) and actor.startswith(CLI_PREFIX):
         return "admin"
+    if isinstance(actor, str) and actor.startswith(WEB_PREFIX):
+        return await console_auth.role_by_username(session, actor[len(WEB_PREFIX) :])
     tid = _telegram_id(actor)
     return None if tid is None else await admin.staff_role(session, tid)
 

@@ -9,6 +9,7 @@ from storage.models.casework import (
     Receipt,
     StatusEvent,
 )
+from storage.models.console import SignInAttempt, StaffSession
 from storage.models.inbox import InboxUpdate
 from storage.models.messaging import Broadcast, InboundSms, OtpCode, Outbox
 from storage.models.ops import Activity, AuditLog, Conversation, Outage, Staff
@@ -33,7 +34,9 @@ __all__ = [
     "Outage",
     "Outbox",
     "Receipt",
+    "SignInAttempt",
     "Staff",
+    "StaffSession",
     "StatusEvent",
     "Subscription",
     "utcnow",

@@ -20,6 +20,13 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16))  # admin | reviewer | broadcaster
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The web console's sign-in (migration 0006): argon2 hash, second factor 'totp' | 'sms'.
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    mobile: Mapped[str | None] = mapped_column(String(11))
+    second_factor: Mapped[str] = mapped_column(String(8), default="totp")
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_step: Mapped[int | None] = mapped_column(BigInteger)  # the last code used: no replay
 
 
 class AuditLog(Base):
