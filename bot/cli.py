@@ -64,11 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     # lines carry the Bot API token. Servers log what they do; one-shot commands and the
     # terminal chat print their answers and log only warnings (to stderr), so no log line
     # lands between a command's lines.
-    setup_logging(verbose=args.verbose, fmt=format_from_env())
-    if not args.verbose and args.command not in SERVING:
-        logging.getLogger().setLevel(logging.WARNING)
-    lograte.install()  # repeats counted first (by message template), then every line redacted
-    redact.install()
+    # setup_logging leaves a root logger that already has handlers alone (an embedding
+    # program, pytest): then so do the level and the filters, which keep state across calls.
+    if setup_logging(verbose=args.verbose, fmt=format_from_env()) is not None:
+        if not args.verbose and args.command not in SERVING:
+            logging.getLogger().setLevel(logging.WARNING)
+        lograte.install()  # repeats counted first (by message template), then every line redacted
+        redact.install()
     # Alembic's "Context impl SQLiteImpl." came with every command's migration check.
     if not args.verbose and args.command != "db":
         logging.getLogger("alembic").setLevel(logging.WARNING)
