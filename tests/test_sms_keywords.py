@@ -257,3 +257,18 @@ async def test_router_never_fails(demo: Runtime, text: str) -> None:
     async with demo.db.session() as s:
         row = await s.scalar(select(Outbox).where(Outbox.key == f"sms-in:{mid}"))
     assert row is not None and row.address == ZAHRA
+
+
+@pytest.mark.parametrize("lang", ["fa", "prs", "ps", "en"])
+def test_help_names_every_keyword(lang: str) -> None:
+    """HELP is the SMS user's only menu: a keyword it leaves out is one nobody finds."""
+    from handlers.i18n import Catalog
+    from sms.text import normalize_digits
+
+    help_text = normalize_digits(Catalog().t(lang, "sms.help")).casefold()
+    missing = [
+        kw.name
+        for kw in KEYWORDS
+        if kw.name != "HELP" and not any(w.casefold() in help_text for w in kw.words)
+    ]
+    assert missing == []

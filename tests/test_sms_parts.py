@@ -44,8 +44,6 @@ CASES = [
     ("STOP", STRANGER, "لغو"),
     ("START", STRANGER, "12"),
 ]
-# The appointment answer is the "cases" work's (issue 12 leaves it to them): printed, not held.
-NOT_MINE = {"APPT"}
 
 
 async def answers(rt: Runtime, lang: str) -> list[tuple[str, str]]:
@@ -68,12 +66,9 @@ async def test_every_keyword_answer_fits_two_parts_and_most_one(rt: Runtime, lan
     for name, text in rows:
         seg = count_segments(text)
         print(f"{name:26} {seg.encoding} {seg.units:4} units {seg.parts} part(s) | {text!r}")
-        if name in NOT_MINE:
-            continue
         assert seg.parts <= 2, (name, text)
         ones += seg.parts == 1
-    mine = len(rows) - len(NOT_MINE)
-    assert ones > mine * 0.6, f"{ones} of {mine} in one part"
+    assert ones > len(rows) * 0.6, f"{ones} of {len(rows)} in one part"
     said = dict(rows)
     assert said["RECEIPT bare amount"].startswith(("✅", "Slip recorded", "فیش ثبت"))
     assert "R-" in said["RECEIPT again"]  # "already recorded as R-…"
