@@ -112,7 +112,8 @@ async def _rowcount(session: AsyncSession, result: Any) -> int:
 async def open_all(
     session: AsyncSession, camp: Campaign, today: date, now: datetime, steps: Sequence[str]
 ) -> int:
-    """One INSERT…SELECT of a case per eligible national without one, then one of their events.
+    """One INSERT…SELECT of a case per eligible national without one, and one of their events
+    (on PostgreSQL in the same statement, from the cases' RETURNING).
 
     `steps` are the statuses each new case passes through (registered, then maybe
     awaiting_payment); the last one is the case's status. Returns the cases opened.
@@ -129,22 +130,30 @@ async def open_all(
         .from_select(cols, q)
         .on_conflict_do_nothing(index_elements=["national_id", "campaign_id"])
     )
+    ev_cols = ["application_id", "status", "note", "actor", "at"]
+    if session.bind.dialect.name == "postgresql":
+        # One statement: the events are written from the cases' RETURNING (a data-modifying
+        # CTE), so the freshly filled table is not read again (no plan on its stale statistics).
+        new_cases = stmt.returning(Application.id).cte("new_cases")
+        parts = [_event_rows(new_cases.c.id, st, now) for st in steps]
+        events = insert_for(session)(StatusEvent).from_select(ev_cols, union_all(*parts))
+        return int((await session.execute(events)).rowcount) // len(steps)
     opened = await _rowcount(session, await session.execute(stmt))
     if opened:
         # The new cases are the campaign's rows created at `now` with no event yet.
         new = and_(Application.campaign_id == camp.id, Application.created_at == now)
-        parts = [
-            select(Application.id.label("application_id"), literal(st, String).label("status"),
-                   literal("", String).label("note"), literal("system", String).label("actor"),
-                   literal(now, StatusEvent.at.type).label("at"))
-            .where(new)
-            for st in steps
-        ]  # fmt: skip
-        ev_cols = ["application_id", "status", "note", "actor", "at"]
+        parts = [_event_rows(Application.id, st, now).where(new) for st in steps]
         await session.execute(
             insert_for(session)(StatusEvent).from_select(ev_cols, union_all(*parts))
         )
     return opened
+
+
+def _event_rows(application_id: Any, status: str, now: datetime) -> Any:
+    """The first event `status` of each case whose id is `application_id`."""
+    return select(application_id.label("application_id"), literal(status, String).label("status"),
+                  literal("", String).label("note"), literal("system", String).label("actor"),
+                  literal(now, StatusEvent.at.type).label("at"))  # fmt: skip
 
 
 @dataclass
