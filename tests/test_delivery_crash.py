@@ -70,7 +70,10 @@ async def test_sigkill_mid_broadcast_loses_nothing(
         per_chat = Counter(m.chat_id for m in botapi.sent)
         assert set(per_chat) == {20_000 + i for i in range(AUDIENCE)}  # nobody lost
         repeats = sum(n - 1 for n in per_chat.values())
-        assert repeats <= IN_FLIGHT  # only what was in flight at the kill
+        # Only what was on the wire at the kill, or sent and waiting for its group commit (the
+        # recorder commits as fast as the database allows: on a loaded machine up to a second
+        # of sends at RATE): at-least-once, bounded.
+        assert repeats <= IN_FLIGHT + RATE, repeats
         assert await count_states(rt) == {"sent": AUDIENCE}
     finally:
         await rt.close()
