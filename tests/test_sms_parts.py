@@ -85,6 +85,7 @@ async def test_every_keyword_answer_fits_two_parts_and_most_one(rt: Runtime, lan
     assert said["RECEIPT bare amount"].startswith(("✅", "Slip recorded", "فیش ثبت"))
     assert "R-" in said["RECEIPT again"]  # "already recorded as R-…"
     assert said["HELP's words: status"] == said["STATUS own"]
+    assert ("RENEW" if lang == "en" else "تمدید") in said["HELP"]  # every keyword is named
     for name in ("elig", "receipt", "complaint"):
         assert said[f"HELP's words: {name}"] == said[f"USAGE {name}"]
     assert all("لغو" not in text for name, text in rows if name not in ("HELP",))
