@@ -197,8 +197,10 @@ def _opened_reply(ctx: Ctx, campaign: Campaign, lines: list[str], opened: list[O
     parts.append(ctx.t("eligibility.no_agents"))
     names = ("، " if ctx.lang != "en" else ", ").join(o.national.first_name for o in opened)
     sms_key = "cases.opened_sms" if any(o.new for o in opened) else "cases.already_sms"
+    # The SMS names rials only (no toman): a household's names must leave room in two parts.
     sms = ctx.t(sms_key, title=campaign.title, names=names or "-",
-                fee=fee, account=campaign.bank_account or "-")  # fmt: skip
+                fee=number(campaign.fee_total, ctx.lang),
+                account=campaign.bank_account or "-")  # fmt: skip
     buttons = [[Button(ctx.t("cases.btn_slip"), "menu:receipt")]] if waiting else []
     buttons.append([Button(ctx.t("cases.btn_status"), "menu:status")])
     return Reply("\n\n".join(parts), buttons=buttons, sms_text=sms)
@@ -218,7 +220,7 @@ async def open_by_card(ctx: Ctx, card_number: str, birth_year: str) -> Reply:
     got = await start_case(ctx.rt, ctx.session, f"national:{national.id}", national, campaign,
                            door=ctx.channel, tell=False)  # fmt: skip
     key = "cases.card_opened_sms" if got.new else "cases.card_already_sms"
-    return Reply(ctx.t(key, title=campaign.title, fee=rials_and_toman(ctx, campaign.fee_total),
+    return Reply(ctx.t(key, title=campaign.title, fee=number(campaign.fee_total, ctx.lang),
                        account=campaign.bank_account or "-"))  # fmt: skip
 
 
@@ -257,7 +259,7 @@ async def close_windows(rt: Runtime, session: AsyncSession) -> int:
         if await store.window_closed(session, marker):
             continue  # let-back-in cases (جاماندگان) are not moved again
         texts = {lang: _missed_text(rt, lang, campaign) for lang in ("fa", "prs", "ps", "en")}
-        sms = rt.t("fa", "cases.missed_sms", title=campaign.title)
+        sms = {lang: rt.t(lang, "cases.missed_sms", title=campaign.title) for lang in texts}
         done = await store.close_window(session, campaign, rt.clock(), texts, sms,
                                         rt.settings.default_language)  # fmt: skip
         await admin.audit(session, "system", "case.window_closed", marker, None,

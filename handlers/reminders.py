@@ -86,8 +86,10 @@ async def queue_due_deadline_reminders(rt: Runtime, session: AsyncSession) -> in
             marker = f"campaign:{campaign.id}:{days}d"
             if await store.deadline_reminders_done(session, marker):
                 continue
-            sms = rt.t("fa", "reminders.deadline_sms", days=days,
-                       ends=format_date(campaign.ends_on, "en"))  # fmt: skip
+            # Each reader's own language; ASCII date and count, as in the other SMS.
+            sms = {lang: rt.t(lang, "reminders.deadline_sms", days=days,
+                              ends=format_date(campaign.ends_on, "en"))
+                   for lang in LANGUAGES}  # fmt: skip
             queued += await store.queue_deadline_reminders(
                 session, campaign, days, deadline_texts(rt, campaign, days), sms,
                 due_at=rt.clock(), default_lang=rt.settings.default_language,

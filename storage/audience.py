@@ -201,7 +201,7 @@ async def insert_messages(
     key_prefix: str,
     kind: str,
     texts: dict[str, str],
-    sms_text: str | None,
+    sms_text: str | dict[str, str] | None,
     due_at: datetime,
     deadline_at: datetime | None = None,
     broadcast_id: int | None = None,
@@ -211,6 +211,7 @@ async def insert_messages(
 
     `fresh`: the caller knows none of these keys exists yet, so a plain INSERT does (ON CONFLICT
     probes the unique index once more per row, a large share of a million-row insert).
+    `sms_text` by language, like `texts`, gives each recipient the SMS in their own language.
     """
     from storage.outbox import BROADCAST_CONFLICT, KEY_CONFLICT, default_deadline, insert_for
 
@@ -222,7 +223,8 @@ async def insert_messages(
         "broadcast_id": literal(broadcast_id, Outbox.broadcast_id.type),
         "kind": literal(kind, String), "channel": aud.channel, "address": aud.address,
         "lang": aud.lang, "text": text_case(aud.lang, texts),
-        "sms_text": literal(sms_text, String),
+        "sms_text": (text_case(aud.lang, sms_text) if isinstance(sms_text, dict)
+                     else literal(sms_text, String)),
         "urgent": false(), "state": literal("queued", String),
         "due_at": literal(due_at, Outbox.due_at.type),
         "deadline_at": literal(deadline_at, Outbox.deadline_at.type),

@@ -167,7 +167,7 @@ async def close_window(
     camp: Campaign,
     now: datetime,
     texts: dict[str, str],
-    sms_text: str,
+    sms_text: str | dict[str, str],
     default_lang: str = "fa",
 ) -> Closing:
     """Every case of the campaign still in a CLOSABLE status -> missed_window, set-wise:

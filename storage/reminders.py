@@ -66,7 +66,7 @@ async def queue_deadline_reminders(
     campaign: Campaign,
     days_before: int,
     texts: dict[str, str],
-    sms_text: str | None,
+    sms_text: str | dict[str, str] | None,
     due_at: datetime,
     default_lang: str = "fa",
 ) -> int:

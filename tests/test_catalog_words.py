@@ -5,6 +5,7 @@ language, and the services data file is complete in each language."""
 from __future__ import annotations
 
 import re
+import string
 
 import pytest
 
@@ -23,10 +24,18 @@ LABEL_KEY = re.compile(
 )
 QUOTED = re.compile(r"«([^»]*)»|“([^”]*)”|\"([^\"]*)\"")
 DECORATION = "✅❌⏭✍🔗↩📱✉➕➡🚀🕘🗑⛔\ufe0f "
-# Texts staff read (Persian by rule) and the staff tools' own words; nationals never see them.
+# Texts only staff read (Persian by rule, English on request; never Dari or Pashto): whole
+# files, then the staff lines of files nationals read too — the console but its canned complaint
+# answers; staff.toml but notices, announcements, outage notices, status labels, exemption
+# bodies and slip-rejection reasons; cases.toml's staff chat, CLI and casework lines.
+STAFF_FILES = ("broadcasts", "ops", "outbound", "review_copy")
 STAFF_ONLY = re.compile(
-    r"^(broadcasts\.|console\.|ops\.|outbound\.|review_copy\.|staff\.(?!notice|announce|outage\.(notice|sms|menu)))"
+    rf"^(({'|'.join(STAFF_FILES)})\."
+    r"|console\.(?!canned\.)"
+    r"|staff\.(?!notice\.|announce\.|outage\.(notice|sms|menu)$|label\.|body\.|review\.reason\.)"
+    r"|cases\.(staff_|backdated$|tg_|cli\.))"
 )
+NATIONAL = sorted(k for k in CATALOG.messages["fa"] if not STAFF_ONLY.search(k))
 # Words the same in both, or where Dari grammar needs its own form.
 FA_PRS_DIFFERENT = {"appointments.btn_cannot", "status.btn_member"}
 
@@ -107,3 +116,30 @@ def test_the_undertaking_for_those_left_behind_is_explained_where_it_is_named(la
     for key in ("status.hint.missed_window", "eligibility.next.window_closed"):
         value = text(lang, key)
         assert "(" in value and len(value) > 90, (key, value)  # a one-line explanation in brackets
+
+
+@pytest.mark.parametrize("lang", [lg for lg in OFFERED if lg != "fa"])
+def test_every_text_nationals_read_is_written_in_every_offered_language(lang: str) -> None:
+    """A key added in Persian only would reach Dari, Pashto and English readers in Persian."""
+    assert {"cases.missed_sms", "console.canned.resolved", "staff.announce.sms"} <= set(NATIONAL)
+    assert "cases.staff_opened" not in NATIONAL and "review_copy.pdf" not in NATIONAL
+    missing = [k for k in NATIONAL if k not in CATALOG.messages[lang]]
+    assert missing == []
+
+
+def _fields(value: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(value) if name}
+
+
+def _words(value: str) -> list[str]:
+    return [w for w in re.sub(r"\{[^}]*\}", " ", value).split() if re.search(r"\w{2}", w)]
+
+
+@pytest.mark.parametrize("lang", [lg for lg in OFFERED if lg != "fa"])
+def test_each_translation_fills_the_persian_placeholders_and_is_translated(lang: str) -> None:
+    fa, own = CATALOG.messages["fa"], CATALOG.messages[lang]
+    differ = [k for k in own if k in fa and _fields(own[k]) != _fields(fa[k])]
+    assert differ == []
+    if lang == "ps":  # Dari shares many sentences with Persian; Pashto does not
+        copied = [k for k in NATIONAL if own.get(k) == fa[k] and len(_words(fa[k])) >= 3]
+        assert copied == []

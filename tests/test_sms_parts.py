@@ -12,7 +12,7 @@ from handlers.flows import OFFERED
 from sms.actions import sms_text
 from sms.keywords import _answer, _ctx
 from sms.segments import count_segments
-from tests.sms_support import ALI, STRANGER, ZAHRA, with_demo
+from tests.sms_support import ALI, GOL, STRANGER, ZAHRA, with_demo
 
 # (what it is, who sends it, the text). In order: the receipt rows build on each other.
 CASES = [
@@ -43,6 +43,13 @@ CASES = [
     ("JOIN unknown province", STRANGER, "عضویت مریخ"),
     ("STOP", STRANGER, "لغو"),
     ("START", STRANGER, "12"),
+    # The renewal case by SMS (issue 10's texts, here in every language too).
+    ("USAGE renew", STRANGER, "تمدید"),
+    ("RENEW by card", STRANGER, "تمدید 100200301 1365"),  # Fatemeh, of Ali's household
+    ("RENEW household", ALI, "تمدید"),  # Ali's case exists: Hossein's opens
+    ("RENEW again", ALI, "تمدید"),
+    ("RENEW", GOL, "تمدید"),
+    ("RENEW not eligible", ZAHRA, "تمدید"),  # an older card round
 ]
 
 
@@ -73,6 +80,7 @@ async def test_every_keyword_answer_fits_two_parts_and_most_one(rt: Runtime, lan
     assert said["RECEIPT bare amount"].startswith(("✅", "Slip recorded", "فیش ثبت"))
     assert "R-" in said["RECEIPT again"]  # "already recorded as R-…"
     assert said["HELP's words: status"] == said["STATUS own"]
+    assert ("RENEW" if lang == "en" else "تمدید") in said["HELP"]  # every keyword is named
     for name in ("elig", "receipt", "complaint"):
         assert said[f"HELP's words: {name}"] == said[f"USAGE {name}"]
     assert all("لغو" not in text for name, text in rows if name not in ("HELP",))
