@@ -7,6 +7,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from bot.inbox import Inbox, bot_key
 from bot.metrics import install_metrics_routes, reason_of
 from bot.runtime import Runtime
 from bot.server import init_app
@@ -54,6 +55,9 @@ async def test_metrics_after_a_conversation_and_a_broadcast(
         botapi.flood(801, retry_after=1)  # one 429 on the broadcast's first copy
         botapi.unknown_chat(803)  # no mobile either: this copy fails
         await run_until(wrt, settled, bot=runner.application.bot)
+    # Two updates that came in after the bot stopped: stored, not yet run (the backlog).
+    pending = [botapi.text_update(905, "/start"), botapi.text_update(906, "/help")]
+    await Inbox(wrt, bot_key(botapi.token)).accept([(u, None) for u in pending])
 
     assert (await scrape(wrt, None))[0] == 401
     assert (await scrape(wrt, "Bearer wrong"))[0] == 401
@@ -82,6 +86,7 @@ async def test_metrics_after_a_conversation_and_a_broadcast(
         frozenset({("state", "sent"), ("channel", "telegram")}),
     ) not in got  # sent rows are counted as they go, not by scanning the table
     assert value(got, "amayesh_sms_credit_rials") == kavenegar.credit
+    assert value(got, "amayesh_inbox_backlog") == 2  # the conversation's two were handled
     assert value(got, "amayesh_sends_per_second", channel="sms") > 0
     assert value(got, "process_resident_memory_bytes") > 0
     assert ("amayesh_event_loop_lag_seconds", frozenset()) in got
