@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import alerts
-from bot.inbox import Inbox, bot_key
+from bot.inbox import bot_key
 from bot.runtime import Runtime, open_runtime
 from handlers.outages import schedule_outage
 from storage import admin
 from storage import inbox as inbox_store
 from storage.outbox import enqueue
+from tests.bot_kit import stored_not_run
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import rows, run_until, settled, wired_settings
@@ -103,10 +104,7 @@ async def test_alerts_go_to_the_staff_chat_when_one_is_set(
 
 
 async def _arrive(rt: Runtime, botapi: FakeBotAPI, n: int) -> None:
-    """`n` updates stored the way the webhook stores them, before the inbox has caught up (as
-    while a restarted process works through what piled up): stored, not yet run."""
-    inbox = Inbox(rt, bot_key(botapi.token))
-    await inbox.accept([(botapi.text_update(900 + i, "/start"), None) for i in range(n)])
+    await stored_not_run(rt, botapi, *(botapi.text_update(900 + i, "/start") for i in range(n)))
 
 
 async def _drain(rt: Runtime, botapi: FakeBotAPI) -> None:

@@ -7,12 +7,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from bot.inbox import Inbox, bot_key
 from bot.metrics import install_metrics_routes, reason_of
 from bot.runtime import Runtime
 from bot.server import init_app
 from handlers import broadcasts as bc
-from tests.bot_kit import Chat, running_bot
+from tests.bot_kit import Chat, running_bot, stored_not_run
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import add_people, link_chat, person, run_until, settled
@@ -56,8 +55,8 @@ async def test_metrics_after_a_conversation_and_a_broadcast(
         botapi.unknown_chat(803)  # no mobile either: this copy fails
         await run_until(wrt, settled, bot=runner.application.bot)
     # Two updates that came in after the bot stopped: stored, not yet run (the backlog).
-    pending = [botapi.text_update(905, "/start"), botapi.text_update(906, "/help")]
-    await Inbox(wrt, bot_key(botapi.token)).accept([(u, None) for u in pending])
+    await stored_not_run(wrt, botapi, botapi.text_update(905, "/start"),
+                         botapi.text_update(906, "/help"))  # fmt: skip
 
     assert (await scrape(wrt, None))[0] == 401
     assert (await scrape(wrt, "Bearer wrong"))[0] == 401
