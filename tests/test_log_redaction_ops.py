@@ -6,9 +6,7 @@ mobile, a case opened). Its debug log holds no token, secret, password, code or 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -24,7 +22,8 @@ from tests.cases_kit import cli
 from tests.console_kit import CSRF, SECRET
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.test_log_redaction import INBOUND_SECRET, WEBHOOK_SECRET, _free_port
+from tests.inbox_support import free_port
+from tests.redact_kit import FULL_MOBILE, debug_run, secrets_of, service_env
 
 METRICS_TOKEN = "metrics-Tok-7Hq2Lw9"
 PASSWORD = "stapler correct horse"
@@ -74,46 +73,26 @@ async def test_debug_log_of_the_inbox_console_and_ops_leaks_nothing(
     db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar, tmp_path: Path
 ) -> None:
     await _staff(db_url, tmp_path)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AMAYESH_")}
-    env |= {
-        "AMAYESH_DATABASE_URL": db_url, "AMAYESH_TELEGRAM_TOKEN": botapi.token,
-        "AMAYESH_TELEGRAM_API_URL": botapi.url, "AMAYESH_KAVENEGAR_API_KEY": kavenegar.valid_key,
-        "AMAYESH_KAVENEGAR_API_URL": kavenegar.url, "AMAYESH_SMS_SENDER": "10004346",
-        "AMAYESH_KAVENEGAR_OTP_TEMPLATE": "verify",
-        "AMAYESH_WEBHOOK_URL": f"{base}/telegram/webhook", "AMAYESH_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "AMAYESH_INBOUND_SECRET": INBOUND_SECRET, "AMAYESH_METRICS_TOKEN": METRICS_TOKEN,
-        "AMAYESH_SMS_CREDIT_WARN": str(kavenegar.credit + 1),  # an alert goes out at once
-        "AMAYESH_HTTP_PORT": str(port), "AMAYESH_QUIET_HOURS": "",
-        "AMAYESH_FILES_DIR": str(tmp_path / "files"), "AMAYESH_TELEGRAM_FLOOD_LIMIT": "1000",
-    }  # fmt: skip
-    log_path = tmp_path / "amayesh.log"
+    warn = str(kavenegar.credit + 1)  # a credit alert goes out at once
+    hook = f"{base}/telegram/webhook"
+    env = service_env(db_url, botapi, kavenegar, tmp_path, port, sms_credit_warn=warn,
+                      webhook_url=hook, metrics_token=METRICS_TOKEN)  # fmt: skip
     seen: dict[str, str] = {}
-    with log_path.open("wb") as log_file:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "-v", "run", cwd=tmp_path, env=env,
-            stdout=log_file, stderr=log_file,
-        )  # fmt: skip
-        try:
-            async with asyncio.timeout(90):
-                await botapi.wait_for_calls("setWebhook", timeout=60)
-                await _session(botapi, kavenegar, base, seen)
-        finally:
-            proc.terminate()
-            await proc.wait()
+    async with debug_run(env, tmp_path) as log_path:
+        async with asyncio.timeout(90):
+            await botapi.wait_for_calls("setWebhook", timeout=60)
+            await _session(botapi, kavenegar, base, seen)
     log = log_path.read_text("utf-8", errors="replace")
     assert "DEBUG" in log and "/telegram/webhook" in log and "alert credit" in log
-    secrets = {
-        "bot token": botapi.token, "token secret": botapi.token.split(":")[1],
-        "webhook secret": WEBHOOK_SECRET, "inbound secret": INBOUND_SECRET,
-        "kavenegar key": kavenegar.valid_key, "metrics token": METRICS_TOKEN,
-        "password": PASSWORD, **seen,
-        "staff mobile": STAFF_MOBILE, "contact mobile": CONTACT_MOBILE[3:], "ali": ALI_MOBILE[1:],
+    secrets = secrets_of(botapi, kavenegar) | seen | {
+        "metrics token": METRICS_TOKEN, "password": PASSWORD, "staff mobile": STAFF_MOBILE,
+        "contact mobile": CONTACT_MOBILE[3:], "ali": ALI_MOBILE[1:],
     }  # fmt: skip
     leaked = {name for name, s in secrets.items() if s in log}
     assert leaked == set(), f"leaked: {leaked}"
-    assert not re.search(r"(?<!\d)9\d{9}(?!\d)", log), "a full mobile in some other form"
+    assert not FULL_MOBILE.search(log), "a full mobile in some other form"
 
 
 async def _session(botapi: FakeBotAPI, kavenegar: FakeKavenegar, base: str, seen: dict) -> None:
