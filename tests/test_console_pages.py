@@ -136,7 +136,7 @@ async def test_status_change_and_validation_errors(rt: Runtime) -> None:
                             office=OFFICE, when="۱۴۰۵/۰۹/۱۰ ۰۹:۰۰")  # fmt: skip
         assert r.status == 200 and "نوبت کارت" in await r.text()
         r = await post_form(client, f"/staff/nationals/{nid}/open-case", page)
-        assert r.status == 400 and "پرونده دارد" in await r.text()  # the demo's case is open
+        assert "چیزی تغییر نکرد" in await r.text()  # the demo case exists: a no-op that says so
     async with rt.db.session() as s:
         assert (await s.get(Application, 1)).status == "exemption_review"  # type: ignore[union-attr]
     notices = [m.key for m in await outbox(rt) if m.kind == "notice"]
@@ -186,7 +186,8 @@ async def test_complaint_answer_reaches_once_and_close(rt: Runtime) -> None:
         assert r.status == 400
         r = await post_form(client, f"/staff/complaints/{late}", page, action="close")
         assert "بسته شد" in await r.text() or r.status == 200
-    answers = [m for m in await outbox(rt) if m.key.startswith(f"complaint:{late}:answer:")]
+    # The same answer twice (a double submit) is one message; a different one would be another.
+    answers = [m for m in await outbox(rt) if m.key.startswith(f"complaint:{late}:answer")]
     assert len(answers) == 1
 
 
