@@ -2,7 +2,8 @@
 
 Conditions: SMS credit below AMAYESH_SMS_CREDIT_WARN, more than AMAYESH_ALERT_FAILURES rows
 failed within an hour, Telegram reporting webhook errors (getWebhookInfo), a planned outage
-starting. (The inbox backlog is left out until the inbox table lands, issue 11.)
+starting, more than AMAYESH_ALERT_INBOX_BACKLOG updates stored and not handled for
+BACKLOG_LASTING (a burst of answers to a broadcast drains sooner and says nothing).
 
 Each alert is one outbox row per recipient with a key naming the condition and its episode, so
 however many processes check and however often, a condition gives one message per episode:
@@ -22,6 +23,7 @@ from bot import health
 from bot.metrics import reason_of
 from bot.runtime import Runtime
 from handlers.jalali import format_datetime
+from storage import inbox as inbox_store
 from storage import monitoring
 from storage import outages as outage_store
 from storage.outbox import enqueue
@@ -31,11 +33,12 @@ log = logging.getLogger(__name__)
 CHECK_EVERY = timedelta(seconds=60)  # the probes behind it are asked once a minute anyway
 FAILURE_WINDOW = timedelta(hours=1)
 WEBHOOK_ERROR_WINDOW = timedelta(minutes=15)  # a getWebhookInfo error this recent is current
+BACKLOG_LASTING = timedelta(minutes=5)  # above the threshold at every check for this long
 
 
 @dataclass
 class Alert:
-    kind: str  # credit | failures | webhook | outage
+    kind: str  # credit | failures | webhook | outage | backlog
     episode: str  # with kind, names the condition's occurrence: one message per episode
     params: dict[str, object] = field(default_factory=dict)
 
@@ -47,6 +50,7 @@ class _State:
     last: datetime | None = None
     failed: deque[tuple[datetime, int]] = field(default_factory=deque)
     logged: set[str] = field(default_factory=set)  # episodes already written to the log
+    backlog_since: datetime | None = None  # first check of the current run above the threshold
 
 
 def _state(rt: Runtime) -> _State:
@@ -115,8 +119,26 @@ async def _outage(rt: Runtime, now: datetime) -> list[Alert]:
     })]  # fmt: skip
 
 
+async def _backlog(rt: Runtime, now: datetime) -> list[Alert]:
+    """Updates waiting in the inbox (every bot), above the threshold since BACKLOG_LASTING."""
+    threshold, st = rt.settings.alert_inbox_backlog, _state(rt)
+    if threshold <= 0:
+        return []
+    async with rt.db.session() as s:
+        waiting = await inbox_store.backlog(s)
+    if waiting <= threshold:
+        st.backlog_since = None  # drained: a later rise starts counting afresh
+        return []
+    since = st.backlog_since = st.backlog_since or now
+    if now - since < BACKLOG_LASTING:
+        return []
+    minutes = int((now - since).total_seconds() // 60)
+    return [Alert("backlog", _window(rt, now), {"count": waiting, "threshold": threshold,
+                                                 "minutes": minutes})]  # fmt: skip
+
+
 CONDITIONS: tuple[Callable[[Runtime, datetime], Awaitable[list[Alert]]], ...] = (
-    _credit, _failures, _webhook, _outage,
+    _credit, _failures, _webhook, _outage, _backlog,
 )  # fmt: skip
 
 

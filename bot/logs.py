@@ -9,6 +9,7 @@ knowing about it. Context such as the update or outbox id travels in `extra=`:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -32,6 +33,26 @@ class _AlembicChatter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith(self.NOISE)
+
+
+class _SqliteValues(logging.Filter):
+    """aiosqlite's debug lines show each call it runs with its bound values: nationals' names and
+    texts, update payloads, a console session's CSRF token, the TOTP secret a staff member is
+    enrolling. Keep the statement, drop the values. (asyncpg logs no statements; SQLAlchemy's
+    errors hide their values, storage.db.)"""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_statement(a) for a in record.args)
+        return True
+
+
+def _statement(arg: object) -> object:
+    if not isinstance(arg, functools.partial):
+        return arg
+    sql = next((a for a in arg.args if isinstance(a, str)), None)
+    name = getattr(arg.func, "__name__", "call")
+    return f"{name}({sql!r}, ...)" if sql is not None else f"{name}()"
 
 
 def extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -91,6 +112,9 @@ def setup_logging(
     alembic = logging.getLogger("alembic.runtime.migration")
     if not any(isinstance(f, _AlembicChatter) for f in alembic.filters):
         alembic.addFilter(_AlembicChatter())
+    sqlite = logging.getLogger("aiosqlite")
+    if not any(isinstance(f, _SqliteValues) for f in sqlite.filters):
+        sqlite.addFilter(_SqliteValues())
     root = logging.getLogger()
     if root.handlers and not force:
         return None

@@ -7,10 +7,9 @@ Two kinds of figure:
   lag, RSS and CPU (the client's ProcessCollector);
 - the deployment's, read from the database at scrape time (at most every 30 s per process):
   outbox rows not yet out by state and channel, sends per second over the last minute, failed
-  rows by reason, running broadcasts' progress, the database pool, and Kavenegar's credit
-  (bot/health's probe). None of these reads counts the sent rows, which are most of the table.
-
-Not here yet: the inbox backlog (the inbox table is being added in parallel, issue 11).
+  rows by reason, running broadcasts' progress, updates stored and not yet handled (the inbox
+  backlog), the database pool, and Kavenegar's credit (bot/health's probe). None of these reads
+  counts the sent rows or the handled updates, which are most of their tables.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from bot import health
 from bot.runtime import Runtime
 from bot.server import RUNTIME
 from storage import broadcasts as broadcast_store
+from storage import inbox as inbox_store
 from storage import monitoring
 from storage.broadcasts import Progress
 from storage.delivery import Outcome
@@ -53,6 +53,7 @@ class Snapshot:
     sent_last_minute: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     broadcasts: list[Progress] = field(default_factory=list)
+    inbox_backlog: int | None = None
     credit: float | None = None
 
 
@@ -141,6 +142,7 @@ class Metrics:
                 snap.failures[key] = snap.failures.get(key, 0) + n
             for b in await monitoring.open_broadcasts(s):  # what `broadcast status` shows
                 snap.broadcasts.append(await broadcast_store.progress(s, b, now))
+            snap.inbox_backlog = await inbox_store.backlog(s)  # the partial ix_inbox_pending
         if rt.sms is not None:
             probe = await health.kavenegar(rt)
             if probe.ok and "remaincredit" in probe.info:
@@ -199,6 +201,10 @@ class _SnapshotCollector:
         yield g
         if snap.credit is not None:
             yield GaugeMetricFamily("amayesh_sms_credit_rials", "Kavenegar credit", snap.credit)
+        if snap.inbox_backlog is not None:
+            yield GaugeMetricFamily(
+                "amayesh_inbox_backlog", "Updates stored, not yet handled", snap.inbox_backlog
+            )
         total = GaugeMetricFamily(
             "amayesh_broadcast_total", "Recipients of a broadcast", labels=["broadcast", "state"]
         )

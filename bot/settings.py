@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     sms_credit_warn: int = Field(1_000_000, ge=0)  # rials; alert admins below this, 0 = off
     alert_failures: int = Field(50, ge=1)  # failed outbox rows in an hour that alert admins
     alert_repeat_hours: float = Field(6.0, gt=0)  # a condition that lasts alerts again after
+    alert_inbox_backlog: int = Field(500, ge=0)  # unhandled updates that alert admins, 0 = off
     staff_chat_id: int | None = None  # a staff group for alerts; empty: each admin's own chat
 
     @field_validator("timezone")

@@ -3,7 +3,8 @@
 A row is written (unique by bot and update_id) before the webhook answers 200 or polling
 confirms the offset; `handled_at` is set in the same transaction as what the update changed,
 so an update replayed after a crash or sent again by Telegram is recognised by its own id
-(not by being older than the newest one seen) and acted on once.
+(not by being older than the newest one seen) and acted on once. Retention (storage.retention)
+deletes handled rows after AMAYESH_RETENTION_DAYS: their payloads hold names, texts, contacts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate, utcnow
@@ -108,3 +109,15 @@ async def backlog(session: AsyncSession) -> int:
         select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None))
     )
     return int(n or 0)
+
+
+async def delete_handled(session: AsyncSession, before: datetime, dry_run: bool) -> int:
+    """Handled updates received before `before` (a retention hook). Unhandled ones stay at any
+    age: they are work not yet done. Telegram resends an update for a day at most, so an id
+    this old needs no row to be recognised."""
+    where = (InboxUpdate.handled_at.is_not(None), InboxUpdate.received_at < before)
+    if dry_run:
+        q = select(func.count()).select_from(InboxUpdate).where(*where)
+        return int(await session.scalar(q) or 0)
+    result = await session.execute(delete(InboxUpdate).where(*where))
+    return result.rowcount or 0

@@ -1,7 +1,8 @@
 """Read-only figures for /metrics and the admins' alerts: the outbox by state, recent sends,
 failures, open broadcasts. Each query reads an index (ix_outbox_due, ix_outbox_sent_at) and
 rows that are few on a busy day (waiting, failed, sent in the last minute), never all the
-sent ones, so a scrape stays cheap on a million-row outbox (bench/metrics_scrape)."""
+sent ones, so a scrape stays cheap on a million-row outbox (bench/metrics_scrape). The inbox
+backlog is the inbox store's own query (storage.inbox.backlog, on its partial index)."""
 
 from __future__ import annotations
 

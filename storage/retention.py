@@ -4,7 +4,8 @@ Cleared: the text, SMS text and payload (reply buttons, file paths, tokens) of o
 were sent or delivered before the cut-off. Kept: the row itself — key, kind, national, channel,
 state, times, provider reference, parts — which is what the report, cases and audits use (and
 the idempotency key, so nothing is sent twice after clearing). Audit rows and cases are not
-touched. Other stores add their own clearing to HOOKS (the inbound inbox does).
+touched. Other stores add their own clearing to HOOKS: the inbox's handled updates are deleted
+(storage.inbox.delete_handled; unhandled ones stay).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import inbox
 from storage.models import Outbox
 
 CLEARED = ""
 # (session, cut-off, dry_run) -> rows cleared (or that would be); named by the dict key.
 Hook = Callable[[AsyncSession, datetime, bool], Awaitable[int]]
-HOOKS: dict[str, Hook] = {}
+HOOKS: dict[str, Hook] = {"inbox_updates": inbox.delete_handled}
 BATCH = 5000
 
 

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.delivery import delivery_for
+from bot.inbox import Inbox, bot_key
 from bot.runtime import Runtime, open_runtime
 from bot.server import init_app
 from bot.settings import Settings
@@ -38,6 +39,12 @@ def bot_settings(settings: Settings, fake: FakeBotAPI, **extra: Any) -> Settings
             **extra,
         }
     )
+
+
+async def stored_not_run(rt: Runtime, fake: FakeBotAPI, *updates: dict[str, Any]) -> None:
+    """Updates stored as the webhook stores them before the inbox has caught up (a restarted
+    process working through what piled up): in the inbox, not yet run (the backlog)."""
+    await Inbox(rt, bot_key(fake.token)).accept([(u, None) for u in updates])
 
 
 async def seeded_runtime(settings: Settings) -> Runtime:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import re
-import socket
 import sys
 from pathlib import Path
 
@@ -22,15 +19,8 @@ from storage.models import Outbox
 from tests.bot_kit import ALI, ALI_MOBILE, ALI_YEAR, Chat, seeded_runtime
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
-
-WEBHOOK_SECRET = "wh-secret-Zq81xK"
-INBOUND_SECRET = "in-secret-Pw73mL"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.inbox_support import free_port
+from tests.redact_kit import FULL_MOBILE, INBOUND_SECRET, debug_run, secrets_of, service_env
 
 
 async def test_debug_log_of_a_conversation_with_a_code_leaks_nothing(
@@ -38,41 +28,21 @@ async def test_debug_log_of_a_conversation_with_a_code_leaks_nothing(
 ) -> None:
     rt = await seeded_runtime(load_settings(database_url=db_url))  # the demo registry
     await rt.close()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AMAYESH_")}
-    env |= {
-        "AMAYESH_DATABASE_URL": db_url, "AMAYESH_TELEGRAM_TOKEN": botapi.token,
-        "AMAYESH_TELEGRAM_API_URL": botapi.url, "AMAYESH_KAVENEGAR_API_KEY": kavenegar.valid_key,
-        "AMAYESH_KAVENEGAR_API_URL": kavenegar.url, "AMAYESH_SMS_SENDER": "10004346",
-        "AMAYESH_KAVENEGAR_OTP_TEMPLATE": "verify",
-        "AMAYESH_WEBHOOK_SECRET": WEBHOOK_SECRET, "AMAYESH_INBOUND_SECRET": INBOUND_SECRET,
-        "AMAYESH_HTTP_PORT": str(port), "AMAYESH_QUIET_HOURS": "",
-        "AMAYESH_FILES_DIR": str(tmp_path / "files"),
-        "AMAYESH_TELEGRAM_FLOOD_LIMIT": "1000",  # the test types faster than people
-    }  # fmt: skip
-    log_path = tmp_path / "amayesh.log"
-    with log_path.open("wb") as log_file:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "-v", "run", cwd=tmp_path, env=env,
-            stdout=log_file, stderr=log_file,
-        )  # fmt: skip
-        try:
-            async with asyncio.timeout(90):
-                await botapi.wait_for_calls("getUpdates", timeout=60)  # the service is up
-                await _conversation(botapi, kavenegar, port)
-        finally:
-            proc.terminate()
-            await proc.wait()
+    port = free_port()
+    env = service_env(db_url, botapi, kavenegar, tmp_path, port)
+    async with debug_run(env, tmp_path) as log_path:
+        async with asyncio.timeout(90):
+            await botapi.wait_for_calls("getUpdates", timeout=60)  # the service is up
+            await _conversation(botapi, kavenegar, port)
     log = log_path.read_text("utf-8", errors="replace")
     assert "getUpdates" in log and "DEBUG" in log, "the service did log at debug level"
     [lookup] = kavenegar.calls_to("verify/lookup")
     code = lookup.params["token"]
-    secrets = [botapi.token, botapi.token.split(":")[1], WEBHOOK_SECRET, INBOUND_SECRET,
-               kavenegar.valid_key, code, ALI_MOBILE, ALI_MOBILE[1:], "09157654321",
-               "9157654321"]  # fmt: skip
+    secrets = [*secrets_of(botapi, kavenegar).values(), code, ALI_MOBILE, ALI_MOBILE[1:],
+               "09157654321", "9157654321"]  # fmt: skip
     leaked = [s for s in secrets if s in log]
     assert leaked == [], f"leaked: {leaked}"
-    assert not re.search(r"(?<!\d)9\d{9}(?!\d)", log), "a full mobile in some other form"
+    assert not FULL_MOBILE.search(log), "a full mobile in some other form"
     assert "۰۹۱۵***۴۵۶۷" in log  # masked, still telling numbers apart
     async with _rt(db_url) as outbox:
         assert all(code not in (r.text or "") for r in outbox)

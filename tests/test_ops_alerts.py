@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import alerts
+from bot.inbox import bot_key
 from bot.runtime import Runtime, open_runtime
 from handlers.outages import schedule_outage
 from storage import admin
+from storage import inbox as inbox_store
 from storage.outbox import enqueue
+from tests.bot_kit import stored_not_run
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import rows, run_until, settled, wired_settings
@@ -96,5 +99,58 @@ async def test_alerts_go_to_the_staff_chat_when_one_is_set(
         assert len(await alerts.check(rt)) == 1
         assert [r.address for r in await rows(rt, kind="alert")] == ["-100123"]
         assert await alerts.check(rt, force=True) == []
+    finally:
+        await rt.close()
+
+
+async def _arrive(rt: Runtime, botapi: FakeBotAPI, n: int) -> None:
+    await stored_not_run(rt, botapi, *(botapi.text_update(900 + i, "/start") for i in range(n)))
+
+
+async def _drain(rt: Runtime, botapi: FakeBotAPI) -> None:
+    """What the inbox does once the updates ran: each row marked handled."""
+    bot = bot_key(botapi.token)
+    async with rt.db.session() as s:
+        waiting = await inbox_store.pending(s, bot, limit=1000, skip=set())
+        await inbox_store.mark_handled(s, bot, [uid for uid, _, _ in waiting])
+
+
+async def test_an_inbox_backlog_that_lasts_alerts_a_burst_does_not(
+    db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar
+) -> None:
+    rt = await _runtime(db_url, botapi, kavenegar, alert_inbox_backlog=2)
+    try:
+        await _arrive(rt, botapi, 3)  # above 2
+        assert await alerts.check(rt) == []  # above from now on
+        _advance(rt, minutes=3)
+        await _drain(rt, botapi)  # a burst the service worked through
+        assert await alerts.check(rt) == []
+        _advance(rt, minutes=1)
+        await _arrive(rt, botapi, 3)  # a second burst: counted from here, not from the first
+        assert await alerts.check(rt) == []
+        _advance(rt, minutes=3)  # 7 minutes after the first burst, 3 into this one
+        assert await alerts.check(rt) == []
+        _advance(rt, minutes=2)  # 5 minutes above at every check: it lasts
+        [alert] = await alerts.check(rt)
+        for _ in range(2):  # told once
+            assert await alerts.check(rt, force=True) == []
+        [row] = await rows(rt, kind="alert")
+        assert row.id == alert and row.address == str(ADMIN) and row.urgent
+        await run_until(rt, settled)
+        [text] = [m.text or "" for m in botapi.messages_to(ADMIN)]
+        assert "3 به‌روزرسانی دریافتی دست‌کم 5 دقیقه" in text and "آستانه 2" in text
+    finally:
+        await rt.close()
+
+
+async def test_no_inbox_backlog_alert_when_it_is_off(
+    db_url: str, botapi: FakeBotAPI, kavenegar: FakeKavenegar
+) -> None:
+    rt = await _runtime(db_url, botapi, kavenegar, alert_inbox_backlog=0)
+    try:
+        await _arrive(rt, botapi, 3)
+        assert await alerts.check(rt) == []
+        _advance(rt, minutes=10)
+        assert await alerts.check(rt) == []
     finally:
         await rt.close()

@@ -11,7 +11,7 @@ from bot.metrics import install_metrics_routes, reason_of
 from bot.runtime import Runtime
 from bot.server import init_app
 from handlers import broadcasts as bc
-from tests.bot_kit import Chat, running_bot
+from tests.bot_kit import Chat, running_bot, stored_not_run
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import add_people, link_chat, person, run_until, settled
@@ -54,6 +54,9 @@ async def test_metrics_after_a_conversation_and_a_broadcast(
         botapi.flood(801, retry_after=1)  # one 429 on the broadcast's first copy
         botapi.unknown_chat(803)  # no mobile either: this copy fails
         await run_until(wrt, settled, bot=runner.application.bot)
+    # Two updates that came in after the bot stopped: stored, not yet run (the backlog).
+    await stored_not_run(wrt, botapi, botapi.text_update(905, "/start"),
+                         botapi.text_update(906, "/help"))  # fmt: skip
 
     assert (await scrape(wrt, None))[0] == 401
     assert (await scrape(wrt, "Bearer wrong"))[0] == 401
@@ -82,6 +85,7 @@ async def test_metrics_after_a_conversation_and_a_broadcast(
         frozenset({("state", "sent"), ("channel", "telegram")}),
     ) not in got  # sent rows are counted as they go, not by scanning the table
     assert value(got, "amayesh_sms_credit_rials") == kavenegar.credit
+    assert value(got, "amayesh_inbox_backlog") == 2  # the conversation's two were handled
     assert value(got, "amayesh_sends_per_second", channel="sms") > 0
     assert value(got, "process_resident_memory_bytes") > 0
     assert ("amayesh_event_loop_lag_seconds", frozenset()) in got

@@ -16,8 +16,8 @@ from bot.scheduler import tick
 from bot.shell import turn
 from handlers.convo import Event
 from handlers.otp import request_code
-from storage.models import AuditLog, OtpCode, Outbox
-from tests.bot_kit import ALI, ALI_MOBILE, ALI_YEAR, Chat
+from storage.models import AuditLog, InboxUpdate, OtpCode, Outbox
+from tests.bot_kit import ALI, ALI_MOBILE, ALI_YEAR, Chat, running_bot, stored_not_run
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.feat_support import NOW, freeze, seed
@@ -144,3 +144,31 @@ async def test_retention_clears_old_sent_texts_and_codes(
     async with wrt.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(OtpCode)) == 0
         assert await s.scalar(select(AuditLog.action).where(AuditLog.action == "retention.run"))
+
+
+async def test_retention_deletes_old_handled_updates_and_keeps_unhandled_ones(
+    wrt: Runtime, botapi: FakeBotAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_bot(wrt):
+        chat = Chat(botapi, 901)
+        await chat.say("/start")
+        await chat.press("lang:en")  # two updates, handled
+    await stored_not_run(wrt, botapi, botapi.text_update(902, "/start"))  # work not yet done
+
+    async def kept() -> list[tuple[str | None, bool]]:
+        async with wrt.db.session() as s:
+            found = await s.scalars(select(InboxUpdate).order_by(InboxUpdate.id))
+            return [(r.chat_id, r.handled_at is not None) for r in found]
+
+    clock = Clock()
+    wrt.clock = clock
+    clock.advance(days=179)
+    await retention.cmd_run(wrt, argparse.Namespace(dry_run=True))
+    assert "inbox_updates: 0" in capsys.readouterr().out  # not old enough yet
+    clock.advance(days=2)
+    await retention.cmd_run(wrt, argparse.Namespace(dry_run=True))
+    assert "would clear" in (out := capsys.readouterr().out) and "inbox_updates: 2" in out
+    assert await kept() == [("901", True), ("901", True), ("902", False)]  # a count only
+    await retention.cmd_run(wrt, argparse.Namespace(dry_run=False))
+    assert "inbox_updates: 2" in capsys.readouterr().out
+    assert await kept() == [("902", False)]  # still waiting to be run, whatever its age
