@@ -56,7 +56,7 @@ async def dashboard(request: web.Request) -> web.Response:
         outbox = await console_lists.outbox_counts(s)
         slips = await console_lists.waiting_slips(s)
         open_, overdue = await console_lists.complaint_counts(s, rt.clock())
-    rows = [(report._label(rt, "fa", name), day, so_far) for name, day, so_far in rep.rows()]
+    rows = [(report.label(rt, "fa", name), day, so_far) for name, day, so_far in rep.rows()]
     channels = sorted({ch for ch, _ in outbox} | {"telegram", "sms"})
     return page(request, "dashboard.html", rep=rep, rows=rows, outbox=outbox, channels=channels,
                 slips=slips, open=open_, overdue=overdue,
