@@ -33,12 +33,14 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "channel": ("telegram", "sms"),
 }
 SEGMENT_FIELDS = FREE + tuple(CHOICES)
+# The composer's texts: Persian (required), then the languages the bureau's nationals read.
+TEXT_LANGS = tuple(lang for lang in ("fa", "prs", "ps", "en") if lang in LANGUAGES)
 ACTIONS = {"pause": bc.pause_broadcast, "resume": bc.resume_broadcast,
            "cancel": bc.cancel_broadcast, "start": bc.start_broadcast}  # fmt: skip
 
 
 def _fields(form: Any) -> dict[str, str]:
-    keep = SEGMENT_FIELDS + tuple(f"text_{lang}" for lang in LANGUAGES) + ("sms_text", "when")
+    keep = SEGMENT_FIELDS + tuple(f"text_{lang}" for lang in TEXT_LANGS) + ("sms_text", "when")
     return {k: str(form.get(k, "")).strip() for k in keep}
 
 
@@ -49,13 +51,13 @@ def segment_text(fields: dict[str, str]) -> str:
 
 
 def _texts(fields: dict[str, str]) -> dict[str, str]:
-    return {lang: fields[f"text_{lang}"] for lang in LANGUAGES if fields.get(f"text_{lang}")}
+    return {lang: fields[f"text_{lang}"] for lang in TEXT_LANGS if fields.get(f"text_{lang}")}
 
 
 def _composer(request: web.Request, fields: dict[str, str], error: str = "",
               status: int = 200) -> web.Response:  # fmt: skip
     return page(request, "broadcast_new.html", http_status=status, f=fields, error=error,
-                free=FREE, choices=CHOICES, langs=LANGUAGES)  # fmt: skip
+                free=FREE, choices=CHOICES, langs=TEXT_LANGS)  # fmt: skip
 
 
 def _error(rt: Runtime, exc: bc.BroadcastError) -> str:
@@ -128,7 +130,7 @@ async def preview(request: web.Request) -> web.Response:
     except bc.BroadcastError as exc:
         return _composer(request, fields, _error(rt, exc), 400)
     return page(request, "broadcast_preview.html", f=fields, est=est, when=when,
-                token=secrets.token_urlsafe(24), langs=LANGUAGES, texts=texts,
+                token=secrets.token_urlsafe(24), texts=texts,
                 toman=est.cost_rials // 10, duration=sb._duration(rt, "fa", est.seconds),
                 segment=format_segment(est.segment))  # fmt: skip
 
