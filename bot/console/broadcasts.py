@@ -201,10 +201,12 @@ async def one(request: web.Request) -> web.Response:
 @routes.get("/broadcasts/{bid}/progress.json")
 @needs("broadcasts")
 async def progress(request: web.Request) -> web.Response:
-    fig = await _figures(rt_of(request), _int(request.match_info["bid"]))
-    fig = {k: sb.num(v, "fa") if isinstance(v, int) and not isinstance(v, bool) else v
-           for k, v in fig.items() if k != "failures"} | {"raw": fig["percent"]}  # fmt: skip
-    return web.json_response(fig)
+    fig = await _figures(rt_of(request), _int(request.match_info["bid"]))  # Persian digits
+    rt = rt_of(request)
+    shown = {k: sb.num(v, "fa") if isinstance(v, int | float) and not isinstance(v, bool) else v
+             for k, v in fig.items() if k != "failures"}  # fmt: skip
+    shown["cost"] = rt.t("fa", "console.bc.rials", n=shown["cost"])
+    return web.json_response(shown | {"raw": fig["percent"]})
 
 
 @routes.post("/broadcasts/{bid}/{action}")
