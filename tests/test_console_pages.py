@@ -50,9 +50,11 @@ ROUTES = [
     ("GET", "/staff/broadcasts/{bid}", "broadcasts"),
     ("GET", "/staff/broadcasts/{bid}/progress.json", "broadcasts"),
     ("POST", "/staff/broadcasts/{bid}/pause", "broadcasts"),
+    ("GET", "/staff/outages", "outages"),
+    ("POST", "/staff/outages", "outages"),
 ]
 RIGHTS = {
-    "admin": {"report", "statuses", "receipts", "complaints", "broadcasts"},
+    "admin": {"report", "statuses", "receipts", "complaints", "broadcasts", "outages"},
     "reviewer": {"report", "statuses", "receipts", "complaints"},
     "broadcaster": {"report", "broadcasts"},
 }
