@@ -52,6 +52,9 @@ ROUTES = [
     ("POST", "/staff/broadcasts/{bid}/pause", "broadcasts"),
     ("GET", "/staff/outages", "outages"),
     ("POST", "/staff/outages", "outages"),
+    ("GET", "/staff/imports", "statuses"),
+    ("POST", "/staff/imports", "statuses"),
+    ("POST", "/staff/imports/apply", "statuses"),
 ]
 RIGHTS = {
     "admin": {"report", "statuses", "receipts", "complaints", "broadcasts", "outages"},

@@ -13,6 +13,7 @@ from bot.console import (
     actions,
     broadcasts,
     complaints,
+    imports,
     lists,
     outages,
     pages,
@@ -25,7 +26,8 @@ from bot.runtime import Runtime
 from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
-MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages)
+MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
+           imports)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:
