@@ -55,9 +55,11 @@ ROUTES = [
     ("GET", "/staff/imports", "statuses"),
     ("POST", "/staff/imports", "statuses"),
     ("POST", "/staff/imports/apply", "statuses"),
+    ("GET", "/staff/audit", "audit"),
+    ("GET", "/staff/audit/export.csv", "audit"),
 ]
 RIGHTS = {
-    "admin": {"report", "statuses", "receipts", "complaints", "broadcasts", "outages"},
+    "admin": {"report", "statuses", "receipts", "complaints", "broadcasts", "outages", "audit"},
     "reviewer": {"report", "statuses", "receipts", "complaints"},
     "broadcaster": {"report", "broadcasts"},
 }

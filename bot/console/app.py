@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.console import (
     actions,
+    audit,
     broadcasts,
     complaints,
     imports,
@@ -27,7 +28,7 @@ from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
 MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
-           imports)  # fmt: skip
+           imports, audit)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:
