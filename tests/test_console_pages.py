@@ -57,6 +57,9 @@ ROUTES = [
     ("POST", "/staff/imports/apply", "statuses"),
     ("GET", "/staff/audit", "audit"),
     ("GET", "/staff/audit/export.csv", "audit"),
+    ("GET", "/staff/reports", "report"),
+    ("GET", "/staff/reports/chart.png", "report"),
+    ("GET", "/staff/reports/export.xlsx", "report"),
 ]
 RIGHTS = {
     "admin": {"report", "statuses", "receipts", "complaints", "broadcasts", "outages", "audit"},

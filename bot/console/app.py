@@ -18,6 +18,7 @@ from bot.console import (
     lists,
     outages,
     pages,
+    reports,
     review,
     signin,
     slips,
@@ -28,7 +29,7 @@ from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
 MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
-           imports, audit)  # fmt: skip
+           imports, audit, reports)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:
