@@ -60,9 +60,22 @@ ROUTES = [
     ("GET", "/staff/reports", "report"),
     ("GET", "/staff/reports/chart.png", "report"),
     ("GET", "/staff/reports/export.xlsx", "report"),
+    ("GET", "/staff/campaigns", "campaigns"),
+    ("POST", "/staff/campaigns", "campaigns"),
+    ("GET", "/staff/campaigns/1", "campaigns"),
+    ("POST", "/staff/campaigns/1/open-cases", "campaigns"),
 ]
 RIGHTS = {
-    "admin": {"report", "statuses", "receipts", "complaints", "broadcasts", "outages", "audit"},
+    "admin": {
+        "report",
+        "statuses",
+        "receipts",
+        "complaints",
+        "broadcasts",
+        "outages",
+        "audit",
+        "campaigns",
+    },
     "reviewer": {"report", "statuses", "receipts", "complaints"},
     "broadcaster": {"report", "broadcasts"},
 }
@@ -278,7 +291,8 @@ async def test_the_route_walk_covers_every_console_route(rt: Runtime) -> None:
     public = {("GET", "/signin"), ("POST", "/signin"), ("GET", "/factor"), ("POST", "/factor"),
               ("POST", "/factor/resend"), ("POST", "/signout"), ("GET", "/static")}  # fmt: skip
     generic = (("/identity", "/{action}"), ("/pause", "/{action}"), ("/page/0", "/page/{n}"),
-               ("export.csv", "export.{fmt}"), ("export.xlsx", "export.{fmt}"))  # fmt: skip
+               ("/campaigns/1", "/campaigns/{ident}"), ("export.csv", "export.{fmt}"),
+               ("export.xlsx", "export.{fmt}"))  # fmt: skip
     walked = set()
     for method, path, _ in ROUTES:
         for concrete, pattern in generic:

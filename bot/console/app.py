@@ -13,6 +13,7 @@ from bot.console import (
     actions,
     audit,
     broadcasts,
+    campaigns,
     complaints,
     imports,
     lists,
@@ -29,7 +30,7 @@ from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
 MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
-           imports, audit, reports)  # fmt: skip
+           imports, audit, reports, campaigns)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:
