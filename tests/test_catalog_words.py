@@ -24,7 +24,10 @@ LABEL_KEY = re.compile(
 QUOTED = re.compile(r"«([^»]*)»|“([^”]*)”|\"([^\"]*)\"")
 DECORATION = "✅❌⏭✍🔗↩📱✉➕➡🚀🕘🗑⛔\ufe0f "
 # Texts staff read (Persian by rule) and the staff tools' own words; nationals never see them.
-STAFF_ONLY = re.compile(r"^(broadcasts\.|staff\.(?!notice|announce|outage\.(notice|sms|menu)))")
+# The console is staff's, except its canned complaint answers, which nationals read.
+STAFF_ONLY = re.compile(
+    r"^(console\.(?!canned)|broadcasts\.|staff\.(?!notice|announce|outage\.(notice|sms|menu)))"
+)
 # Words the same in both, or where Dari grammar needs its own form.
 FA_PRS_DIFFERENT = {"appointments.btn_cannot", "status.btn_member"}
 
