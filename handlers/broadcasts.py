@@ -113,12 +113,18 @@ async def create_broadcast(
     *,
     sms_text: str | None = None,
     when: str | datetime | None = None,
+    form_token: str | None = None,
 ) -> Broadcast:
-    """Create and queue it now, or schedule it for `when`; the queueing is one INSERT…SELECT."""
+    """Create and queue it now, or schedule it for `when`; the queueing is one INSERT…SELECT.
+
+    `form_token` (the console's confirm form) makes it once: the same token again returns the
+    broadcast it made, unchanged (a double click, a reload)."""
     await require(session, actor, RIGHT)
+    if form_token and (made := await store.by_form_token(session, form_token)) is not None:
+        return made
     seg, clean, at = segment_of(segment), _texts(texts), parse_when(rt, when)
     sms = normalize_text(sms_text) if sms_text else None
-    b = await store.create(session, actor, seg, clean, sms, at)
+    b = await store.create(session, actor, seg, clean, sms, at, form_token)
     await audit(session, actor, "broadcast.create", f"broadcast:{b.id}",
                 after={"segment": format_segment(seg), "langs": sorted(clean),
                        "scheduled_at": at.isoformat() if at else None})  # fmt: skip

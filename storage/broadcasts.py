@@ -23,11 +23,12 @@ async def create(
     texts: dict[str, str],
     sms_text: str | None = None,
     scheduled_at: datetime | None = None,
+    form_token: str | None = None,
 ) -> Broadcast:
     """A draft (or a scheduled broadcast); nothing is queued until it starts."""
     b = Broadcast(created_by=actor, segment=segment, texts=texts, sms_text=sms_text,
                   scheduled_at=scheduled_at, state="scheduled" if scheduled_at else "draft",
-                  total=0, created_at=utcnow())  # fmt: skip
+                  total=0, created_at=utcnow(), form_token=form_token)  # fmt: skip
     session.add(b)
     await session.flush()
     return b
@@ -35,6 +36,20 @@ async def create(
 
 async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
     return await session.get(Broadcast, broadcast_id)
+
+
+async def by_form_token(session: AsyncSession, token: str) -> Broadcast | None:
+    return await session.scalar(select(Broadcast).where(Broadcast.form_token == token))
+
+
+async def recent(
+    session: AsyncSession, limit: int = 50, before: int | None = None
+) -> list[Broadcast]:
+    """The newest broadcasts first (the console's list), paged by id."""
+    q = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
+    if before is not None:
+        q = q.where(Broadcast.id < before)
+    return list((await session.scalars(q)).all())
 
 
 async def preview(

@@ -32,3 +32,9 @@ async def active_or_upcoming(session: AsyncSession, now: datetime) -> Outage | N
     return await session.scalar(
         select(Outage).where(Outage.ends_at > now).order_by(Outage.starts_at, Outage.id).limit(1)
     )
+
+
+async def recent(session: AsyncSession, limit: int = 100) -> list[Outage]:
+    """Planned and past outages, the latest start first (the console's list)."""
+    q = select(Outage).order_by(Outage.starts_at.desc()).limit(limit)
+    return list((await session.scalars(q)).all())

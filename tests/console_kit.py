@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.server import init_app
+from handlers.broadcasts import create_broadcast
 from handlers.staff_signin import set_login, set_password
 from storage.complaints import create as create_complaint
 from storage.models import National
@@ -97,3 +98,11 @@ async def file_complaint(rt: Runtime, card: str = "100200300", hours_left: int =
                                    photo_path=None, due_at=now + timedelta(hours=hours_left),
                                    now=now)  # fmt: skip
         return c.id
+
+
+async def scheduled_broadcast(rt: Runtime, segment: str = "province=خراسان جنوبی") -> int:
+    """A broadcast scheduled a day ahead, as `amayesh broadcast --at` makes it."""
+    async with rt.db.session() as s:
+        b = await create_broadcast(rt, s, "cli:test", segment, "اطلاعیه آزمایشی",
+                                   when=rt.clock() + timedelta(days=1))  # fmt: skip
+        return b.id

@@ -16,6 +16,7 @@ from tests.console_kit import (
     file_complaint,
     national_id,
     post_form,
+    scheduled_broadcast,
     seed_console,
     sign_in,
 )  # fmt: skip
@@ -40,17 +41,49 @@ ROUTES = [
     ("GET", "/staff/lists", "statuses"),
     ("GET", "/staff/lists/export.csv", "statuses"),
     ("GET", "/staff/lists/export.xlsx", "statuses"),
+    ("GET", "/staff/broadcasts", "broadcasts"),
+    ("GET", "/staff/broadcasts/new", "broadcasts"),
+    ("POST", "/staff/broadcasts/parts", "broadcasts"),
+    ("GET", "/staff/broadcasts/audience", "broadcasts"),
+    ("POST", "/staff/broadcasts/preview", "broadcasts"),
+    ("POST", "/staff/broadcasts", "broadcasts"),
+    ("GET", "/staff/broadcasts/{bid}", "broadcasts"),
+    ("GET", "/staff/broadcasts/{bid}/progress.json", "broadcasts"),
+    ("POST", "/staff/broadcasts/{bid}/pause", "broadcasts"),
+    ("GET", "/staff/outages", "outages"),
+    ("POST", "/staff/outages", "outages"),
+    ("GET", "/staff/imports", "statuses"),
+    ("POST", "/staff/imports", "statuses"),
+    ("POST", "/staff/imports/apply", "statuses"),
+    ("GET", "/staff/audit", "audit"),
+    ("GET", "/staff/audit/export.csv", "audit"),
+    ("GET", "/staff/reports", "report"),
+    ("GET", "/staff/reports/chart.png", "report"),
+    ("GET", "/staff/reports/export.xlsx", "report"),
+    ("GET", "/staff/campaigns", "campaigns"),
+    ("POST", "/staff/campaigns", "campaigns"),
+    ("GET", "/staff/campaigns/1", "campaigns"),
+    ("POST", "/staff/campaigns/1/open-cases", "campaigns"),
 ]
 RIGHTS = {
-    "admin": {"report", "statuses", "receipts", "complaints"},
+    "admin": {
+        "report",
+        "statuses",
+        "receipts",
+        "complaints",
+        "broadcasts",
+        "outages",
+        "audit",
+        "campaigns",
+    },
     "reviewer": {"report", "statuses", "receipts", "complaints"},
-    "broadcaster": {"report"},
+    "broadcaster": {"report", "broadcasts"},
 }
 
 
 async def _ids(rt: Runtime) -> dict[str, int]:
     return {"nid": await national_id(rt), "rid": await add_slip(rt),
-            "cid": await file_complaint(rt)}  # fmt: skip
+            "cid": await file_complaint(rt), "bid": await scheduled_broadcast(rt)}  # fmt: skip
 
 
 async def test_no_session_is_sent_to_sign_in(rt: Runtime) -> None:
@@ -84,7 +117,7 @@ async def test_every_route_by_role(rt: Runtime, role: str) -> None:
                 assert r.status == 403, (role, path)
                 assert "دسترسی ندارید" in await r.text()
     denied = await audits(rt, "denied")
-    assert bool(denied) == (role == "broadcaster")
+    assert bool(denied) == (role in ("broadcaster", "reviewer"))
 
 
 async def test_post_without_csrf_changes_nothing(rt: Runtime) -> None:
@@ -259,7 +292,8 @@ async def test_the_route_walk_covers_every_console_route(rt: Runtime) -> None:
 
     public = {("GET", "/signin"), ("POST", "/signin"), ("GET", "/factor"), ("POST", "/factor"),
               ("POST", "/factor/resend"), ("POST", "/signout"), ("GET", "/static")}  # fmt: skip
-    generic = (("/identity", "/{action}"), ("/page/0", "/page/{n}"), ("export.csv", "export.{fmt}"),
+    generic = (("/identity", "/{action}"), ("/pause", "/{action}"), ("/page/0", "/page/{n}"),
+               ("/campaigns/1", "/campaigns/{ident}"), ("export.csv", "export.{fmt}"),
                ("export.xlsx", "export.{fmt}"))  # fmt: skip
     walked = set()
     for method, path, _ in ROUTES:

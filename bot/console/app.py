@@ -9,13 +9,28 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import actions, complaints, lists, pages, review, signin, slips
+from bot.console import (
+    actions,
+    audit,
+    broadcasts,
+    campaigns,
+    complaints,
+    imports,
+    lists,
+    outages,
+    pages,
+    reports,
+    review,
+    signin,
+    slips,
+)
 from bot.console.web import PREFIX, RT, headers, signed_in
 from bot.runtime import Runtime
 from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
-MODULES = (signin, pages, actions, review, slips, complaints, lists)
+MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
+           imports, audit, reports, campaigns)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:

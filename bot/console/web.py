@@ -21,6 +21,7 @@ PRE_COOKIE = "amayesh_signin"  # the sign-in form's CSRF (double submit: no sess
 PREFIX = "/staff"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; "  # the live counts and a broadcast's progress (console.js fetch)
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

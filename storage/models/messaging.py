@@ -96,6 +96,9 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The console's composer puts a fresh token in its confirm form: a double click or a
+    # reload of that form finds the broadcast already made instead of making a second one.
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class OtpCode(Base):

@@ -32,4 +32,61 @@ document.addEventListener("DOMContentLoaded", () => {
       if (opt && opt.dataset.text) answer.value = opt.dataset.text;  // then edited freely
     });
   }
+  broadcastComposer();
+  broadcastProgress();
 });
+
+// Live SMS part counts and the recipient count: the figures come from the server
+// (sms/segments.py, storage.audience), so the page never disagrees with the preview.
+function broadcastComposer() {
+  const form = document.getElementById("composer");
+  if (!form) return;
+  const later = (fn) => { let t; return () => { clearTimeout(t); t = setTimeout(fn, 250); }; };
+  form.querySelectorAll("textarea[data-parts]").forEach((area) => {
+    const out = document.getElementById(area.dataset.parts);
+    const count = async () => {
+      const body = new FormData();
+      body.append("csrf", form.csrf.value);
+      body.append("text", area.value);
+      const r = await fetch(form.action.replace(/preview$/, "parts"), { method: "POST", body });
+      if (r.ok) out.textContent = (await r.json()).label;
+    };
+    area.addEventListener("input", later(count));
+    count();
+  });
+  const audience = document.getElementById("audience");
+  const fields = form.querySelectorAll("[data-segment]");
+  const recount = async () => {
+    const q = new URLSearchParams();
+    fields.forEach((f) => { if (f.value) q.append(f.name, f.value); });
+    const r = await fetch(`${audience.dataset.url}?${q}`);
+    if (!r.ok) return;
+    const got = await r.json();
+    audience.textContent = got.error || got.label;
+    audience.className = got.error ? "error" : "ok";
+  };
+  fields.forEach((f) => f.addEventListener(f.tagName === "SELECT" ? "change" : "input", later(recount)));
+  recount();
+}
+
+// A broadcast's page polls its figures every two seconds until it is done or cancelled.
+function broadcastProgress() {
+  const box = document.getElementById("progress");
+  if (!box || box.dataset.finished === "yes") return;
+  const tick = async () => {
+    const r = await fetch(box.dataset.url);
+    if (!r.ok) return;
+    const fig = await r.json();
+    box.querySelectorAll("[data-k]").forEach((el) => { el.textContent = fig[el.dataset.k]; });
+    document.getElementById("bc-bar").value = fig.raw;
+    document.getElementById("bc-state").textContent = fig.state_label;
+    if (fig.finished) {
+      const actions = document.getElementById("bc-actions");
+      if (actions) actions.remove();
+      box.dataset.finished = "yes";
+      return;
+    }
+    setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 2000);
+}
