@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import SignInAttempt, Staff, StaffSession
 
 
@@ -87,4 +88,4 @@ async def revoke_all(session: AsyncSession, staff_id: int, now: datetime) -> int
         .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return result.rowcount or 0
+    return affected(result) or 0
