@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from bot.cli_admin import add_lang, cli_actor, staff_lang
-from bot.cli_staff import _group, _import
+from bot.cli_staff import Sub, _group, _import
 from bot.runtime import Runtime
 from handlers import cases, registrations
 from handlers.casework import status_label
@@ -16,7 +16,6 @@ from handlers.staff_auth import Forbidden
 from handlers.staff_broadcast import digits_of, num
 from sms.text import mask_mobile
 
-Sub = argparse._SubParsersAction
 REGISTRATIONS_HELP = """columns (UTF-8 CSV with a header row): card_number, office, registered_at
 (Jalali date and time, Tehran). Example row:
   100200300,دفتر کفالت شماره ۱ بیرجند,1405/09/02 10:30

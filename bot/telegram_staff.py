@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CommandHandler,
     ContextTypes,
@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.inbox import Inbox, claim_staff, unclaim
+from bot.inbox import Inbox, TgApp, claim_staff, unclaim
 from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow, waiting
 from handlers import casework, imports, report
@@ -86,7 +86,9 @@ async def once(rt: Runtime, update: Update, context: Ctx, act: Awaitable[None]) 
     raise ApplicationHandlerStop
 
 
-def staff(rt: Runtime, right: str, action: Action) -> Callable[[Update, Ctx], Awaitable[None]]:
+def staff(
+    rt: Runtime, right: str, action: Action
+) -> Callable[[Update, Ctx], Coroutine[Any, Any, None]]:
     """Wrap a staff action: role check, then stop the update from reaching the dialog."""
 
     async def run(update: Update, context: Ctx) -> None:
@@ -236,7 +238,7 @@ async def on_cancel(update: Update, context: Ctx) -> None:
     await once(rt, update, context, act())
 
 
-def register_staff_handlers(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+def register_staff_handlers(app: TgApp, rt: Runtime) -> None:
     """Called by bot.telegram.build_application; everything staff lives behind this hook."""
     from bot import telegram_broadcast, telegram_cases, telegram_review
 
