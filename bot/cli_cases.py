@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 
 from bot.cli_admin import add_lang, cli_actor, staff_lang
@@ -86,8 +87,8 @@ async def cmd_case_show(rt: Runtime, args: argparse.Namespace) -> int:
     def t(key: str, **kw: object) -> str:
         return rt.t(lang, f"cases.cli.{key}", **kw)
 
-    def when(dt: object) -> str:
-        return format_datetime(dt, tz, lang)  # type: ignore[arg-type]
+    def when(dt: datetime) -> str:
+        return format_datetime(dt, tz, lang)
 
     async with rt.db.session() as s:
         f = await cases.show_case(rt, s, cli_actor(), args.card)
