@@ -24,7 +24,6 @@ FIXED = (
     "appointments_booked", "appointments_confirmed", "appointments_missed",
     "complaints_opened", "complaints_answered", "complaints_overdue",
 )  # fmt: skip
-CHARTED = FIXED  # every fixed figure is a count that fits one bar chart
 
 
 @dataclass

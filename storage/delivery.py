@@ -280,23 +280,3 @@ async def renew_leases(
         .values(lease_until=(now or utcnow()) + timedelta(seconds=lease_seconds))
         .execution_options(synchronize_session=False)
     )
-
-
-async def mark_delivered(
-    session: AsyncSession, refs: dict[str, bool], at: datetime | None = None
-) -> int:
-    """Delivery reports: provider_ref -> delivered (True) or undelivered (False)."""
-    at, done = at or utcnow(), 0
-    for ok in (True, False):
-        ids = [ref for ref, v in refs.items() if v is ok]
-        if not ids:
-            continue
-        values: dict[str, Any] = {"state": "delivered", "delivered_at": at} if ok else {
-            "state": "failed", "error": "undelivered"}  # fmt: skip
-        result = await session.execute(
-            update(Outbox)
-            .where(Outbox.provider_ref.in_(ids), Outbox.state == "sent")
-            .values(**values)
-        )
-        done += affected(result) or 0
-    return done
