@@ -7,7 +7,7 @@ import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 from alembic import command
 from alembic.config import Config
@@ -25,13 +25,16 @@ from sqlalchemy.ext.asyncio import (
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+_DmlResult: TypeAlias = CursorResult[*tuple[Any, ...]]
+
+
 def affected(result: Result[*tuple[Any, ...]]) -> int:
     """The rows an INSERT, UPDATE or DELETE touched (`CursorResult.rowcount`).
 
     `AsyncSession.execute` is typed to return `Result` for every statement; for DML it returns
     a `CursorResult`, the one that has `rowcount`.
     """
-    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
+    return cast(_DmlResult, result).rowcount
 
 
 async def inserted(session: AsyncSession, result: Result[*tuple[Any, ...]]) -> int:

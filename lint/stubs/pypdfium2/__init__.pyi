@@ -1,4 +1,4 @@
-# Only what handlers/review_copy.py and bot/console/slips.py use (see stubs/README.md).
+# Only what handlers/review_copy.py and bot/console/slips.py use (see lint/README.md).
 from PIL import Image
 
 class PdfiumError(RuntimeError): ...

@@ -1,4 +1,4 @@
-# Only what handlers/jalali.py uses (see stubs/README.md).
+# Only what handlers/jalali.py uses (see lint/README.md).
 import datetime as _dt
 
 class date:
