@@ -35,6 +35,7 @@ TgApp: TypeAlias = Application[
     dict[Any, Any],
     JobQueue[ContextTypes.DEFAULT_TYPE],
 ]
+
 SWEEP_EVERY = 2.0  # seconds between looks for unhandled rows
 MAX_ATTEMPTS = 8  # re-drives of an update whose handler keeps failing, then it is given up
 BATCH = 200
