@@ -64,6 +64,9 @@ ROUTES = [
     ("POST", "/staff/campaigns", "campaigns"),
     ("GET", "/staff/campaigns/1", "campaigns"),
     ("POST", "/staff/campaigns/1/open-cases", "campaigns"),
+    ("GET", "/staff/campaigns/1/edit", "campaigns"),
+    ("POST", "/staff/campaigns/1/edit", "campaigns"),
+    ("GET", "/staff/campaigns/1/announce", "broadcasts"),
 ]
 RIGHTS = {
     "admin": {

@@ -11,8 +11,10 @@ from aiohttp import web
 
 from bot.console import (
     actions,
+    announce,
     audit,
     broadcasts,
+    campaign_edit,
     campaigns,
     complaints,
     imports,
@@ -30,7 +32,7 @@ from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
 MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
-           imports, audit, reports, campaigns)  # fmt: skip
+           imports, audit, reports, campaigns, campaign_edit, announce)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from handlers import staff_broadcast as sb
 from handlers.i18n import LANGUAGES
 from handlers.segments import KEYS
 from sms.segments import count_segments
+from storage import admin
 from storage import broadcasts as store
 from storage.statuses import Status
 
@@ -73,9 +74,9 @@ def _texts(fields: dict[str, str]) -> dict[str, str]:
 
 
 def _composer(request: web.Request, fields: dict[str, str], error: str = "",
-              status: int = 200) -> web.Response:  # fmt: skip
+              status: int = 200, announced: Any = None) -> web.Response:  # fmt: skip
     return page(request, "broadcast_new.html", http_status=status, f=fields, error=error,
-                free=FREE, choices=CHOICES, langs=TEXT_LANGS)  # fmt: skip
+                free=FREE, choices=CHOICES, langs=TEXT_LANGS, announced=announced)  # fmt: skip
 
 
 def _error(rt: Runtime, exc: bc.BroadcastError) -> str:
@@ -90,7 +91,8 @@ async def listing(request: web.Request) -> web.Response:
     async with rt.db.session() as s:
         rows = await store.recent(s, 50, _int(before) if before else None)
         figures = [(b, await bc.broadcast_progress(rt, s, b.id)) for b in rows]
-    return page(request, "broadcasts.html", rows=figures, shown=sb.shown_state,
+        camps = await admin.list_campaigns(s)  # each one's announcement starts from here
+    return page(request, "broadcasts.html", rows=figures, shown=sb.shown_state, campaigns=camps,
                 segment=lambda seg: segment_words(rt, seg))  # fmt: skip
 
 
