@@ -51,8 +51,12 @@ async def test_edit_a_campaign_with_cases_and_one_without(rt: Runtime) -> None:
         for name, (value, why) in refusals.items():
             r = await post_form(client, "/staff/campaigns/1/edit", page, **(form | {name: value}))
             assert r.status == 400 and why in await r.text(), name
-        changed = form | {"title": "طرح آمایش ۱۹ (تمدیدشده)", "provinces": "خراسان جنوبی، یزد",
-                          "documents": form["documents"] + "\nدو قطعه عکس", "rounds": "15,16,17,18"}
+        changed = form | {
+            "title": "طرح آمایش ۱۹ (تمدیدشده)",
+            "provinces": "خراسان جنوبی، یزد",
+            "documents": form["documents"] + "\nدو قطعه عکس",
+            "rounds": "15,16,17,18",
+        }
         r = await post_form(client, "/staff/campaigns/1/edit", page, **changed)
         text = await r.text()
         assert r.status == 200 and "تغییرات طرح ذخیره شد" in text, text
@@ -81,8 +85,10 @@ async def test_edit_a_campaign_with_cases_and_one_without(rt: Runtime) -> None:
     assert c.documents[-1] == "دو قطعه عکس" and c.fee_items == old.fee_items
     assert (await _campaign(rt, "AMAYESH-21")).fee_total == 300_000
     edits = await audits(rt, "campaign.edit")
-    assert [(a.actor, a.target) for a in edits] == [("web:admin", "campaign:1"),
-                                                    ("web:admin", f"campaign:{new.id}")]
+    assert [(a.actor, a.target) for a in edits] == [
+        ("web:admin", "campaign:1"),
+        ("web:admin", f"campaign:{new.id}"),
+    ]
     assert edits[0].before["title"] == "طرح آمایش ۱۹" and "fee_items" not in edits[0].after
     assert edits[1].after["code"] == "AMAYESH-21"
 
@@ -94,7 +100,7 @@ async def test_code_is_fixed_while_a_broadcast_names_the_campaign(rt: Runtime) -
         page = await (await client.get("/staff/campaigns")).text()
         assert (await post_form(client, "/staff/campaigns", page, **NEW)).status == 200
         cid = (await _campaign(rt, "AMAYESH-20")).id
-        page = await (await client.get(f"/staff/broadcasts/new?campaign=AMAYESH-20")).text()
+        page = await (await client.get("/staff/broadcasts/new?campaign=AMAYESH-20")).text()
         fields = {"campaign": "AMAYESH-20", "text_fa": "اطلاعیه", "when": "1406/01/01 09:00"}
         pv = await (await post_form(client, "/staff/broadcasts/preview", page, **fields)).text()
         r = await post_form(client, "/staff/broadcasts", pv, token=TOKEN.findall(pv)[0], **fields)
@@ -135,4 +141,5 @@ async def test_announcement_built_edited_and_sent_once(rt: Runtime) -> None:
     async with rt.db.session() as s:
         made = (await s.scalars(select(Broadcast))).all()
     assert len(made) == 1 and made[0].segment == {"campaign": "AMAYESH-19"}
-    assert made[0].texts["fa"].endswith("دفتر کفالت شماره ۱") and made[0].created_by == "web:broadcaster"
+    assert made[0].texts["fa"].endswith("دفتر کفالت شماره ۱")
+    assert made[0].created_by == "web:broadcaster"
