@@ -10,6 +10,7 @@ import jinja2
 from aiohttp import web
 
 from bot.console import (
+    accounts,
     actions,
     announce,
     audit,
@@ -32,7 +33,7 @@ from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
 MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
-           imports, audit, reports, campaigns, campaign_edit, announce)  # fmt: skip
+           imports, audit, reports, campaigns, campaign_edit, announce, accounts)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:
