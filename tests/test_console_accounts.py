@@ -90,8 +90,8 @@ async def test_the_last_admin_cannot_be_locked_out(rt: Runtime) -> None:
             r = await post_form(client, f"/staff/accounts/{me.id}/{action}", page, **data)
             assert r.status == 400 and "تنها مدیر فعال" in await r.text(), action
         page = await (await client.get("/staff/accounts")).text()
-        r = await post_form(client, "/staff/accounts", page,
-                            **(NEW | {"role": "admin", "username": "second", "password": PASSWORD}))  # fmt: skip
+        admin2 = NEW | {"role": "admin", "username": "second", "password": PASSWORD}
+        r = await post_form(client, "/staff/accounts", page, **admin2)
         assert r.status == 200
         second = await _staff(rt, "second")
         page = await (await client.get(f"/staff/accounts/{me.id}")).text()

@@ -114,8 +114,9 @@ async def my_password(request: web.Request) -> web.Response:
         refused: str | None = "differ"
     else:
         async with rt.db.session() as s:
-            refused = await acc.change_own_password(s, w.staff.id, w.row.id,
-                                                    str(form.get("old", "")), new, rt.clock())  # fmt: skip
+            old = str(form.get("old", ""))
+            refused = await acc.change_own_password(s, w.staff.id, w.row.id, old, new,
+                                                    rt.clock())  # fmt: skip
     if refused:
         return page(request, "me.html", http_status=400, n=MIN_PASSWORD, done="",
                     error=_why(request, refused))  # fmt: skip
