@@ -67,6 +67,8 @@ ROUTES = [
     ("GET", "/staff/campaigns/1/edit", "campaigns"),
     ("POST", "/staff/campaigns/1/edit", "campaigns"),
     ("GET", "/staff/campaigns/1/announce", "broadcasts"),
+    ("GET", "/staff/imports/jobs/nojob", "statuses"),
+    ("GET", "/staff/imports/jobs/nojob/progress.json", "statuses"),
     ("GET", "/staff/accounts", "staff"),
     ("POST", "/staff/accounts", "staff"),
     ("GET", "/staff/accounts/1", "staff"),
@@ -305,7 +307,7 @@ async def test_the_route_walk_covers_every_console_route(rt: Runtime) -> None:
               ("POST", "/factor/resend"), ("POST", "/signout"), ("GET", "/static")}  # fmt: skip
     generic = (("/identity", "/{action}"), ("/pause", "/{action}"), ("/page/0", "/page/{n}"),
                ("/campaigns/1", "/campaigns/{ident}"), ("/accounts/1", "/accounts/{sid}"),
-               ("/role", "/{action}"), ("export.csv", "export.{fmt}"),
+               ("/role", "/{action}"), ("/jobs/nojob", "/jobs/{token}"), ("export.csv", "export.{fmt}"),
                ("export.xlsx", "export.{fmt}"))  # fmt: skip
     walked = set()
     for method, path, _ in ROUTES:
