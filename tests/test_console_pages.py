@@ -307,8 +307,8 @@ async def test_the_route_walk_covers_every_console_route(rt: Runtime) -> None:
               ("POST", "/factor/resend"), ("POST", "/signout"), ("GET", "/static")}  # fmt: skip
     generic = (("/identity", "/{action}"), ("/pause", "/{action}"), ("/page/0", "/page/{n}"),
                ("/campaigns/1", "/campaigns/{ident}"), ("/accounts/1", "/accounts/{sid}"),
-               ("/role", "/{action}"), ("/jobs/nojob", "/jobs/{token}"), ("export.csv", "export.{fmt}"),
-               ("export.xlsx", "export.{fmt}"))  # fmt: skip
+               ("/role", "/{action}"), ("/jobs/nojob", "/jobs/{token}"),
+               ("export.csv", "export.{fmt}"), ("export.xlsx", "export.{fmt}"))  # fmt: skip
     walked = set()
     for method, path, _ in ROUTES:
         for concrete, pattern in generic:

@@ -34,7 +34,8 @@ from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
 MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
-           imports, audit, reports, campaigns, campaign_edit, announce, accounts, import_jobs)  # fmt: skip
+           imports, audit, reports, campaigns, campaign_edit, announce, accounts,
+           import_jobs)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:
