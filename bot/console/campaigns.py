@@ -9,7 +9,7 @@ handlers.cases.open_campaign_cases: first its dry run (how many), then the real 
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from argparse import Namespace
 
 from aiohttp import web
 
@@ -39,11 +39,11 @@ def _commas(text: str) -> str:
     return text.replace("،", ",").replace("؛", ",")
 
 
-def _args(form: dict[str, str]) -> SimpleNamespace:
+def _args(form: dict[str, str]) -> Namespace:
     """The form as `amayesh campaign create`'s arguments: one fee / office / document a line."""
     kind = form.get("kind", "renewal")
     days = normalize_text(form.get("max_days_expired", ""))
-    return SimpleNamespace(
+    return Namespace(
         code=normalize_text(form.get("code", "")), title=_title(form.get("title", "")),
         kind=kind if kind in KINDS else "renewal", rounds=_commas(form.get("rounds", "")),
         provinces=_commas(form.get("provinces", "")), start=form.get("start", ""),
