@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.console.web import needs, page, rt_of, who
+from bot.console.web import big_body, needs, page, rt_of, who
 from bot.runtime import Runtime
 from handlers import imports, registrations
 from handlers.import_jobs import Progress, upsert_with_progress
@@ -91,6 +91,7 @@ async def form(request: web.Request) -> web.Response:
 
 @routes.post("/imports")
 @needs("statuses")
+@big_body(MAX_BYTES + 64 * 1024)  # the file and the form's few fields
 async def check(request: web.Request) -> web.Response:
     """Upload and check: the report, and an apply button when every line is good."""
     rt, w = rt_of(request), who(request)
