@@ -14,7 +14,7 @@ from bot.cli_admin import _campaign_fields
 from bot.console.campaigns import KINDS, _args
 from bot.console.web import needs, page, rt_of, who
 from handlers.campaign_edit import EditRefused, update_campaign, usage
-from handlers.jalali import format_short
+from handlers.jalali import fa_digits, format_short
 from storage import admin
 from storage.models import Campaign
 
@@ -26,7 +26,7 @@ def as_form(c: Campaign) -> dict[str, str]:
     return {
         "code": c.code, "title": c.title, "kind": c.kind, "provinces": "، ".join(c.provinces),
         "rounds": ",".join(str(r) for r in c.eligible_rounds),
-        "start": format_short(c.starts_on), "end": format_short(c.ends_on),
+        "start": fa_digits(format_short(c.starts_on)), "end": fa_digits(format_short(c.ends_on)),
         "fees": "\n".join(f"{f['name']}={f['rials']}" for f in c.fee_items),
         "account": c.bank_account,
         "offices": "\n".join("|".join((o.get("name", ""), o.get("address", ""), o.get("city", "")))

@@ -90,9 +90,13 @@ def _job(request: web.Request) -> Progress:
     return job
 
 
+def _n(n: int) -> str:
+    return fa_digits(f"{n:,}".replace(",", "٬"))  # the Persian thousands separator
+
+
 def _label(rt: Runtime, job: Progress) -> str:
-    return rt.t("fa", f"console.imports.job_{job.state}", done=fa_digits(f"{job.done:,}"),
-                total=fa_digits(f"{job.total:,}"), percent=fa_digits(str(job.percent)))  # fmt: skip
+    return rt.t("fa", f"console.imports.job_{job.state}", done=_n(job.done), total=_n(job.total),
+                percent=fa_digits(str(job.percent)))  # fmt: skip
 
 
 @routes.get("/imports/jobs/{token}", name="import_job")
