@@ -23,7 +23,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.console import PASSWORD, PG_ADMIN, _sign_in
+from bench.console import PASSWORD, _reset, _sign_in
 from bot.runtime import open_runtime
 from bot.server import init_app
 from bot.settings import load_settings
@@ -34,16 +34,6 @@ from tests.test_console_imports import big_registry
 
 PG_NAME = os.environ.get("AMAYESH_BENCH_IMPORT_DB", "amayesh_bench_import")
 PG = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_NAME}"
-
-
-async def _reset() -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN)
-    await conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-    await conn.execute(f"CREATE DATABASE {PG_NAME}")
-    await conn.close()
-    await asyncio.to_thread(upgrade, PG)
 
 
 def _p(times: list[float]) -> str:
@@ -59,7 +49,7 @@ async def run(rows: int, sqlite: bool) -> None:
         await asyncio.to_thread(upgrade, url)
     else:
         url = PG
-        await _reset()
+        await _reset(PG_NAME)
     rt = await open_runtime(load_settings(database_url=url, quiet_hours="", files_dir=str(tmp)))
     async with rt.db.session() as s:  # an admin, through the product's own functions
         await admin.add_staff(s, "bench", 1, "admin", "bench")

@@ -10,14 +10,13 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 
 from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers.jalali import fa_digits
 from tests.bot_kit import Chat, running_bot
-from tests.console_kit import PASSWORD, seed_console
+from tests.console_kit import browser_sign_in, seed_console
 from tests.fakes.botapi import FakeBotAPI
 from tests.test_console_browser import ARGS, CHROMIUM, console_server, pw, shots  # noqa: F401
 from tests.test_console_browser_admin import plain_server
@@ -34,18 +33,6 @@ async def _browser(p: Any) -> tuple[Any, Any, list[str]]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     return browser, page, errors
-
-
-async def _sign_in(page: Any, base: str, rt: Runtime, user: str = "admin") -> None:
-    await page.goto(f"{base}/signin")
-    await page.fill("input[name=username]", user)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"{base}/factor")
-    secret = (await page.text_content(".secret") or "").strip()
-    await page.fill("input[name=code]", pyotp.TOTP(secret).at(rt.clock()))
-    await page.click("form[action$='/factor'] button")
-    await page.wait_for_url(f"{base}/")
 
 
 async def _narrow(page: Any, base: str, shots: Path, pages: dict[str, str]) -> None:  # noqa: F811
@@ -73,7 +60,7 @@ async def test_edit_campaign_then_announce_it(
         async with wrt.db.session() as s:
             want = (await bc.preview(wrt, s, "cli:test", "campaign=AMAYESH-19")).by_channel
         browser, page, errors = await _browser(p)
-        await _sign_in(page, base, wrt)
+        await browser_sign_in(page, base, wrt)
 
         await page.click("header >> text=طرح‌ها")
         await page.click("text=AMAYESH-19")
@@ -135,7 +122,7 @@ async def test_accounts_and_a_large_import(
     big.write_text(big_registry(30_000), encoding="utf-8")
     async with plain_server(rt) as base, pw.async_playwright() as p:
         browser, page, errors = await _browser(p)
-        await _sign_in(page, base, rt)
+        await browser_sign_in(page, base, rt)
         await page.click("header a[href$='/accounts']")
         await page.fill("input[name=username]", "zahra")
         await page.fill("input[name=name]", "زهرا کریمی")
