@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import re
 import statistics
@@ -38,7 +39,7 @@ PG = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_NAME}"
 
 def _p(times: list[float]) -> str:
     times = sorted(times)
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
+    p95 = times[min(len(times) - 1, math.ceil(len(times) * 0.95) - 1)]
     return f"p50 {statistics.median(times):7.1f}  p95 {p95:7.1f}  max {times[-1]:7.1f} ms"
 
 
