@@ -27,7 +27,7 @@ async def _signin_status(rt: Runtime, username: str, password: str) -> int:
     async with console_client(rt) as other:
         page = await (await other.get("/staff/signin")).text()
         r = await post_form(other, "/staff/signin", page, username=username, password=password)
-        return r.status
+        return int(r.status)
 
 
 async def test_admin_manages_an_account_from_add_to_deactivate(rt: Runtime) -> None:

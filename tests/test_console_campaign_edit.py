@@ -89,8 +89,10 @@ async def test_edit_a_campaign_with_cases_and_one_without(rt: Runtime) -> None:
         ("web:admin", "campaign:1"),
         ("web:admin", f"campaign:{new.id}"),
     ]
-    assert edits[0].before["title"] == "طرح آمایش ۱۹" and "fee_items" not in edits[0].after
-    assert edits[1].after["code"] == "AMAYESH-21"
+    first, second = edits[0], edits[1]
+    assert first.before and first.after and second.after
+    assert first.before["title"] == "طرح آمایش ۱۹" and "fee_items" not in first.after
+    assert second.after["code"] == "AMAYESH-21"
 
 
 async def test_code_is_fixed_while_a_broadcast_names_the_campaign(rt: Runtime) -> None:

@@ -4,6 +4,7 @@ until «apply», then the same import as the CLI runs once; the registry is admi
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiohttp import ClientResponse, FormData
 from aiohttp.test_utils import TestClient
@@ -34,7 +35,7 @@ async def _status(rt: Runtime) -> str:
         return (await s.get(Application, 1)).status  # type: ignore[union-attr]
 
 
-async def finished(client: TestClient, r: ClientResponse) -> str:
+async def finished(client: TestClient[Any, Any], r: ClientResponse) -> str:
     """Follow an applied import's job to its end (as the page's script polls), then its page."""
     assert r.status == 200 and "/staff/imports/jobs/" in str(r.url), r.url
     for _ in range(6000):  # a bound, not a timing: the job ends or the test fails
@@ -141,4 +142,4 @@ async def test_a_large_registry_applies_in_the_background_once(rt: Runtime) -> N
     async with rt.db.session() as s:
         n = await s.scalar(select(func.count()).select_from(National))
     assert n is not None and n >= 12_000
-    assert [a.after["inserted"] for a in await audits(rt, "import.nationals")] == [12_000]
+    assert [(a.after or {})["inserted"] for a in await audits(rt, "import.nationals")] == [12_000]
