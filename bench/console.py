@@ -98,16 +98,17 @@ GENERATE = [
 ]
 
 
-async def _reset() -> None:
+async def _reset(name: str = PG_NAME) -> None:
+    """An empty, migrated database `name` (bench.console_import passes its own)."""
     import asyncpg
 
     from storage.db import upgrade
 
     conn = await asyncpg.connect(PG_ADMIN)
-    await conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-    await conn.execute(f"CREATE DATABASE {PG_NAME}")
+    await conn.execute(f"DROP DATABASE IF EXISTS {name}")
+    await conn.execute(f"CREATE DATABASE {name}")
     await conn.close()
-    await asyncio.to_thread(upgrade, PG)
+    await asyncio.to_thread(upgrade, PG.replace(PG_NAME, name))
 
 
 async def _generate(rt, n: int, cases: int) -> None:  # type: ignore[no-untyped-def]

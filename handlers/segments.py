@@ -12,12 +12,13 @@ from sms.text import fold_keyword, normalize_text
 from storage.statuses import Status
 
 KEYS = ("province", "city", "campaign", "nationality", "language", "eligibility", "status",
-        "channel")  # fmt: skip
+        "channel", "subscribed")  # fmt: skip
 _KEY_ALIASES = {
     "استان": "province", "شهر": "city", "طرح": "campaign", "کمپین": "campaign",
     "ملیت": "nationality", "تابعیت": "nationality", "زبان": "language", "lang": "language",
     "شرایط": "eligibility", "eligible": "eligibility", "وضعیت": "status", "کانال": "channel",
-    "country": "nationality",
+    "country": "nationality", "عضویت": "subscribed", "مشترک": "subscribed",
+    "subscription": "subscribed",
 }  # fmt: skip
 _LANGS = {
     "fa": "fa", "farsi": "fa", "persian": "fa", "فارسی": "fa", "prs": "prs", "dari": "prs",
@@ -31,6 +32,10 @@ _CHANNELS = {"telegram": "telegram", "تلگرام": "telegram", "bale": "telegr
 _ELIGIBLE = {"eligible": "eligible", "yes": "eligible", "1": "eligible", "واجد": "eligible",
              "بله": "eligible", "ineligible": "ineligible", "no": "ineligible", "0": "ineligible",
              "فاقد": "ineligible", "خیر": "ineligible"}  # fmt: skip
+# subscribed=yes: those who asked for announcements (JOIN, the bot's subscription menu);
+# subscribed=no: those reached only by default. Opt-outs are never reached either way.
+_SUBSCRIBED = {"yes": "yes", "1": "yes", "true": "yes", "بله": "yes", "آری": "yes",
+               "عضو": "yes", "no": "no", "0": "no", "false": "no", "خیر": "no"}  # fmt: skip
 _STATUSES = {s.value for s in Status} | {"none", "any"}
 
 
@@ -44,7 +49,8 @@ class SegmentError(ValueError):
 
 def _one(key: str, value: str) -> str:
     folded = fold_keyword(value)
-    table = {"language": _LANGS, "channel": _CHANNELS, "eligibility": _ELIGIBLE}.get(key)
+    table = {"language": _LANGS, "channel": _CHANNELS, "eligibility": _ELIGIBLE,
+             "subscribed": _SUBSCRIBED}.get(key)  # fmt: skip
     if table is not None:
         if folded not in table:
             raise SegmentError("bad_value", key, value)
@@ -81,7 +87,7 @@ def parse_segment(text: str) -> dict[str, Any]:
             item = _one(key, value)
             if item not in segment.setdefault(key, []):
                 segment[key].append(item)
-    return {k: v[0] if len(v) == 1 and k in ("campaign", "eligibility") else v
+    return {k: v[0] if len(v) == 1 and k in ("campaign", "eligibility", "subscribed") else v
             for k, v in segment.items()}  # fmt: skip
 
 

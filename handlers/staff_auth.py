@@ -12,6 +12,7 @@ RIGHTS = (
     "outbox",  # failed messages: list and retry (admins only)
     "audit",  # the console's audit log and its export (admins only)
     "campaigns",  # create campaigns in the console (admins only; the CLI acts as admin)
+    "staff",  # staff accounts in the console: add, role, password, second factor (admins only)
 )  # fmt: skip
 # Exemptions and identity checks are casework, so they ride on "statuses"; every staff role
 # may read the daily report (it holds only counts, no one's personal data).

@@ -57,6 +57,11 @@ async def _password_ok(stored: str | None, password: str) -> bool:
         return False
 
 
+async def check_password(staff: Staff, password: str) -> bool:
+    """The staff member's own password, as the sign-in checks it (for changing it themselves)."""
+    return await _password_ok(staff.password_hash, password)
+
+
 @dataclass
 class Step:
     """The outcome of one sign-in step: `error` is a catalog key under console.signin."""

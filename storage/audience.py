@@ -121,7 +121,23 @@ async def audience(
     )  # fmt: skip
     if "channel" in segment:
         q = q.where(channel.in_(_values(segment["channel"])))
+    if "subscribed" in segment:
+        q = q.where(_subscribed(a, _values(segment["subscribed"])))
     return Audience(q, a.c.nid, a.c.lang, channel, address)
+
+
+def _subscribed(a: Any, values: list[str]) -> ColumnElement[bool]:
+    """An explicit yes on record for the national, their chat or their mobile ("yes"), or none
+    ("no": reached by default only); both values together mean everyone."""
+    joined = exists().where(
+        Subscription.subscribed.is_(True),
+        or_(Subscription.national_id == a.c.nid,
+            and_(Subscription.channel == "sms", Subscription.address == a.c.mobile),
+            and_(Subscription.channel == "telegram", Subscription.address == a.c.chat)),
+    )  # fmt: skip
+    if set(values) >= {"yes", "no"}:
+        return true()
+    return joined if "yes" in values else not_(joined)
 
 
 def _values(v: Any) -> list[str]:

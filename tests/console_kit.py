@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import pyotp
 from aiohttp import CookieJar
@@ -106,3 +107,16 @@ async def scheduled_broadcast(rt: Runtime, segment: str = "province=خراسان
         b = await create_broadcast(rt, s, "cli:test", segment, "اطلاعیه آزمایشی",
                                    when=rt.clock() + timedelta(days=1))  # fmt: skip
         return b.id
+
+
+async def browser_sign_in(page: Any, base: str, rt: Runtime, user: str = "admin") -> None:
+    """In a Playwright page: the password, then the TOTP code from the enrolment page."""
+    await page.goto(f"{base}/signin")
+    await page.fill("input[name=username]", user)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}/factor")
+    secret = (await page.text_content(".secret") or "").strip()
+    await page.fill("input[name=code]", pyotp.TOTP(secret).at(rt.clock()))
+    await page.click("form[action$='/factor'] button")
+    await page.wait_for_url(f"{base}/")

@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 from bot.worker import run_worker
 from handlers import broadcasts as bc
 from handlers.segments import SegmentError, format_segment, parse_segment
+from sms.keywords import route
 from storage import broadcasts as bc_store
 from storage.models import National, Outbox
 from tests.conftest import PG_URL
@@ -44,12 +45,26 @@ def test_segment_text_is_parsed_and_normalised() -> None:
     assert parse_segment("") == {}
     assert parse_segment("campaign=AMAYESH-19,eligibility=بله") == {
         "campaign": "AMAYESH-19", "eligibility": "eligible"}  # fmt: skip
+    assert parse_segment("عضویت=بله,subscribed=yes") == {"subscribed": "yes"}
+    assert parse_segment(format_segment({"subscribed": "no"})) == {"subscribed": "no"}
+
+
+async def test_subscribed_segment_is_who_joined(wrt: Runtime) -> None:
+    """«subscribed=yes» is who asked for announcements (here by the SMS keyword JOIN from their
+    mobile), «no» is everyone else reachable; an opt-out is in neither."""
+    await _town(wrt)
+    await route(wrt, "09150000003", "عضویت", "join-3")  # person 3 joins by SMS
+    async with wrt.db.session() as s:
+        yes = await bc.preview(wrt, s, CLI, "province=خراسان جنوبی,subscribed=بله")
+        no = await bc.preview(wrt, s, CLI, "province=خراسان جنوبی,subscribed=no")
+        both = await bc.preview(wrt, s, CLI, "province=خراسان جنوبی,subscribed=yes|no")
+    assert (yes.total, no.total, both.total) == (1, 2, 3)
 
 
 @pytest.mark.parametrize(
     ("text", "reason"),
     [("province", "bad_pair"), ("colour=red", "unknown_key"), ("language=xx", "bad_value"),
-     ("status=flying", "bad_value"), ("city=", "empty")],
+     ("status=flying", "bad_value"), ("city=", "empty"), ("subscribed=maybe", "bad_value")],
 )  # fmt: skip
 def test_bad_segments_say_why(text: str, reason: str) -> None:
     with pytest.raises(SegmentError) as err:

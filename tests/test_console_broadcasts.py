@@ -101,7 +101,7 @@ async def test_preview_then_send_once_despite_double_click(rt: Runtime) -> None:
         fig = await (await client.get(f"{where}/progress.json")).json()
         assert fig["state"] == "cancelled" and fig["finished"] is True
         listing = await (await client.get("/staff/broadcasts")).text()
-        assert "لغوشده" in listing and f"province={PROVINCE}" in listing
+        assert "لغوشده" in listing and f"استان: {PROVINCE}" in listing
     assert [a.action for a in await audits(rt) if a.action.startswith("broadcast.")] == [
         "broadcast.create", "broadcast.pause", "broadcast.resume", "broadcast.cancel"]  # fmt: skip
 

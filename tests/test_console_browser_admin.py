@@ -11,14 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import jdatetime
-import pyotp
 import pytest
 from aiohttp import web
 
 from bot.runtime import Runtime
 from bot.server import init_app
 from handlers.jalali import fa_digits
-from tests.console_kit import PASSWORD, seed_console
+from tests.console_kit import browser_sign_in, seed_console
 from tests.test_console_browser import ARGS, CHROMIUM, pw, shots  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Debian chromium")
@@ -57,15 +56,7 @@ async def test_admin_outage_import_report_audit(
         page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="fa-IR")
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        await page.goto(f"{base}/signin")
-        await page.fill("input[name=username]", "admin")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button[type=submit]")
-        await page.wait_for_url(f"{base}/factor")
-        secret = (await page.text_content(".secret") or "").strip()
-        await page.fill("input[name=code]", pyotp.TOTP(secret).at(rt.clock()))
-        await page.click("form[action$='/factor'] button")
-        await page.wait_for_url(f"{base}/")
+        await browser_sign_in(page, base, rt, "admin")
 
         await page.click("header >> text=قطعی‌ها")
         await page.fill("input[name=starts]", _at(rt, 24))

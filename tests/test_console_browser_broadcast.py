@@ -9,14 +9,13 @@ import asyncio
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
 
 from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers.jalali import fa_digits
 from tests.bot_kit import Chat, running_bot
-from tests.console_kit import PASSWORD, seed_console
+from tests.console_kit import browser_sign_in, seed_console
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.test_console_browser import ARGS, CHROMIUM, console_server, pw, shots  # noqa: F401
@@ -45,15 +44,7 @@ async def test_broadcaster_sends_a_persian_broadcast(
         page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="fa-IR")
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        await page.goto(f"{base}/signin")
-        await page.fill("input[name=username]", "broadcaster")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button[type=submit]")
-        await page.wait_for_url(f"{base}/factor")
-        secret = (await page.text_content(".secret") or "").strip()
-        await page.fill("input[name=code]", pyotp.TOTP(secret).at(wrt.clock()))
-        await page.click("form[action$='/factor'] button")
-        await page.wait_for_url(f"{base}/")
+        await browser_sign_in(page, base, wrt, "broadcaster")
 
         await page.click("text=پیام‌های همگانی")
         await page.click("text=پیام همگانی تازه")

@@ -3,8 +3,12 @@ until «apply», then the same import as the CLI runs once; the registry is admi
 
 from __future__ import annotations
 
-from aiohttp import FormData
-from sqlalchemy import select
+import asyncio
+from typing import Any
+
+from aiohttp import ClientResponse, FormData
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select
 
 from bot.runtime import Runtime
 from storage.models import Application, National
@@ -31,6 +35,16 @@ async def _status(rt: Runtime) -> str:
         return (await s.get(Application, 1)).status  # type: ignore[union-attr]
 
 
+async def finished(client: TestClient[Any, Any], r: ClientResponse) -> str:
+    """Follow an applied import's job to its end (as the page's script polls), then its page."""
+    assert r.status == 200 and "/staff/imports/jobs/" in str(r.url), r.url
+    for _ in range(6000):  # a bound, not a timing: the job ends or the test fails
+        if (await (await client.get(f"{r.url.path}/progress.json")).json())["finished"]:
+            break
+        await asyncio.sleep(0.05)
+    return await (await client.get(r.url.path)).text()
+
+
 async def test_statuses_bad_line_named_then_good_file_applied(rt: Runtime) -> None:
     await seed_console(rt)
     async with console_client(rt) as client:
@@ -52,10 +66,10 @@ async def test_statuses_bad_line_named_then_good_file_applied(rt: Runtime) -> No
             body.split('name="kind" value="')[1].split('"')[0],
             body.split('name="token" value="')[1].split('"')[0]], strict=True))  # fmt: skip
         r = await client.post("/staff/imports/apply", data={"csrf": token, **fields})
-        assert r.status == 200 and "فایل اعمال شد" in await r.text()
+        assert "فایل اعمال شد" in await finished(client, r)
         assert await _status(rt) == "exemption_review"
-        r = await client.post("/staff/imports/apply", data={"csrf": token, **fields})
-        assert r.status == 400 and "دیگر معتبر نیست" in await r.text()  # applied once
+        again = await client.post("/staff/imports/apply", data={"csrf": token, **fields})
+        assert again.url == r.url and "فایل اعمال شد" in await again.text()  # the same job
         r = await client.post("/staff/imports", data=_upload(token, "registry", HEAD))
         assert r.status == 403  # the registry is admins' only
     assert [a.actor for a in await audits(rt, "import.statuses")] == ["web:reviewer"]
@@ -82,8 +96,50 @@ async def test_registry_upload_by_admin(rt: Runtime) -> None:
         tok = body.split('name="token" value="')[1].split('"')[0]
         r = await client.post("/staff/imports/apply",
                               data={"csrf": token, "kind": "registry", "token": tok})  # fmt: skip
-        assert r.status == 200 and "افزوده" in await r.text()
+        assert "افزوده" in await finished(client, r)
     async with rt.db.session() as s:
         n = await s.scalar(select(National).where(National.card_number == "500600700"))
         assert n is not None and n.first_name == "رضا"
     assert len(await audits(rt, "import.nationals")) == 1
+
+
+def big_registry(n: int) -> str:
+    """`n` valid registry rows (households of four), as a bureau's yearly file looks."""
+    rows = [HEAD]
+    for i in range(n):
+        card = 700000000 + i
+        rows.append(f"{card},H-{i // 4},{int(i % 4 == 0)},رضا,کریمی,محمد,1370,M,AF,خراسان جنوبی,"
+                    f"بیرجند,0915{card % 10_000_000:07d},1406/01/01,,fa\n")  # fmt: skip
+    return "".join(rows)
+
+
+async def test_a_large_registry_applies_in_the_background_once(rt: Runtime) -> None:
+    """12,000 rows: three slices of the CLI's upsert under one job, whose page and figures only
+    its kind's roles may read; a second «apply» shows the same job."""
+    await seed_console(rt)
+    async with console_client(rt) as client:
+        await sign_in(client, rt, "admin", {})
+        token = csrf_of(await (await client.get("/staff/imports")).text())
+        upload = _upload(token, "registry", big_registry(12_000))
+        body = await (await client.post("/staff/imports", data=upload)).text()
+        assert "۱۲۰۰۰" in body or "۱۲٬۰۰۰" in body, body
+        tok = body.split('name="token" value="')[1].split('"')[0]
+        form = {"csrf": token, "kind": "registry", "token": tok}
+        r = await client.post("/staff/imports/apply", data=form)
+        assert 'id="job-bar"' in await r.text()
+        page = await finished(client, r)
+        assert "افزوده" in page and "۱۲۰۰۰" in page and 'value="100"' in page
+        got = await (await client.get(f"{r.url.path}/progress.json")).json()
+        figures = (got["state"], got["done"], got["total"], got["percent"])
+        assert figures == ("done", 12000, 12000, 100)
+        again = await client.post("/staff/imports/apply", data=form)
+        assert again.url == r.url
+        job = r.url.path
+        await client.post("/staff/signout", data={"csrf": token})
+        await sign_in(client, rt, "reviewer", {})  # the jobs live in this server's process
+        assert (await client.get(job)).status == 403
+        assert (await client.get(f"{job}/progress.json")).status == 403
+    async with rt.db.session() as s:
+        n = await s.scalar(select(func.count()).select_from(National))
+    assert n is not None and n >= 12_000
+    assert [(a.after or {})["inserted"] for a in await audits(rt, "import.nationals")] == [12_000]

@@ -64,6 +64,17 @@ ROUTES = [
     ("POST", "/staff/campaigns", "campaigns"),
     ("GET", "/staff/campaigns/1", "campaigns"),
     ("POST", "/staff/campaigns/1/open-cases", "campaigns"),
+    ("GET", "/staff/campaigns/1/edit", "campaigns"),
+    ("POST", "/staff/campaigns/1/edit", "campaigns"),
+    ("GET", "/staff/campaigns/1/announce", "broadcasts"),
+    ("GET", "/staff/imports/jobs/nojob", "statuses"),
+    ("GET", "/staff/imports/jobs/nojob/progress.json", "statuses"),
+    ("GET", "/staff/accounts", "staff"),
+    ("POST", "/staff/accounts", "staff"),
+    ("GET", "/staff/accounts/1", "staff"),
+    ("POST", "/staff/accounts/1/role", "staff"),
+    ("GET", "/staff/me", None),
+    ("POST", "/staff/me/password", None),
 ]
 RIGHTS = {
     "admin": {
@@ -75,9 +86,11 @@ RIGHTS = {
         "outages",
         "audit",
         "campaigns",
+        "staff",
+        None,
     },
-    "reviewer": {"report", "statuses", "receipts", "complaints"},
-    "broadcaster": {"report", "broadcasts"},
+    "reviewer": {"report", "statuses", "receipts", "complaints", None},
+    "broadcaster": {"report", "broadcasts", None},
 }
 
 
@@ -293,8 +306,9 @@ async def test_the_route_walk_covers_every_console_route(rt: Runtime) -> None:
     public = {("GET", "/signin"), ("POST", "/signin"), ("GET", "/factor"), ("POST", "/factor"),
               ("POST", "/factor/resend"), ("POST", "/signout"), ("GET", "/static")}  # fmt: skip
     generic = (("/identity", "/{action}"), ("/pause", "/{action}"), ("/page/0", "/page/{n}"),
-               ("/campaigns/1", "/campaigns/{ident}"), ("export.csv", "export.{fmt}"),
-               ("export.xlsx", "export.{fmt}"))  # fmt: skip
+               ("/campaigns/1", "/campaigns/{ident}"), ("/accounts/1", "/accounts/{sid}"),
+               ("/role", "/{action}"), ("/jobs/nojob", "/jobs/{token}"),
+               ("export.csv", "export.{fmt}"), ("export.xlsx", "export.{fmt}"))  # fmt: skip
     walked = set()
     for method, path, _ in ROUTES:
         for concrete, pattern in generic:

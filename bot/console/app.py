@@ -10,11 +10,15 @@ import jinja2
 from aiohttp import web
 
 from bot.console import (
+    accounts,
     actions,
+    announce,
     audit,
     broadcasts,
+    campaign_edit,
     campaigns,
     complaints,
+    import_jobs,
     imports,
     lists,
     outages,
@@ -30,7 +34,8 @@ from handlers.jalali import fa_digits, format_date, format_datetime
 
 HERE = Path(__file__).parent
 MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,
-           imports, audit, reports, campaigns)  # fmt: skip
+           imports, audit, reports, campaigns, campaign_edit, announce, accounts,
+           import_jobs)  # fmt: skip
 
 
 def _filters(rt: Runtime) -> dict[str, Any]:
@@ -58,6 +63,7 @@ def console_app(rt: Runtime) -> web.Application:
     """The console as its own aiohttp application, mounted at PREFIX by bot.server."""
     app = web.Application(middlewares=[headers, signed_in])
     app[RT] = rt
+    import_jobs.setup(app)
     env = aiohttp_jinja2.setup(
         app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True
     )

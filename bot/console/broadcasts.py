@@ -18,8 +18,9 @@ from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
 from handlers.i18n import LANGUAGES
-from handlers.segments import format_segment
+from handlers.segments import KEYS
 from sms.segments import count_segments
+from storage import admin
 from storage import broadcasts as store
 from storage.statuses import Status
 
@@ -31,6 +32,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "status": (*(s.value for s in Status), "none"),
     "language": tuple(LANGUAGES),
     "channel": ("telegram", "sms"),
+    "subscribed": ("yes", "no"),
 }
 SEGMENT_FIELDS = FREE + tuple(CHOICES)
 # The composer's texts: Persian (required), then the languages the bureau's nationals read.
@@ -50,14 +52,31 @@ def segment_text(fields: dict[str, str]) -> str:
     return ",".join(f"{k}={fields[k]}" for k in SEGMENT_FIELDS if fields.get(k))
 
 
+def segment_words(rt: Runtime, segment: dict[str, Any]) -> str:
+    """A stored segment in staff's words ("استان: خراسان جنوبی، زبان: دری") for the pages: the
+    key=value text in a monospace font showed Persian letters unjoined."""
+
+    def word(key: str, value: str) -> str:
+        name = f"staff.label.{value}" if key == "status" else f"console.bcseg.{value}"
+        return rt.t("fa", name) if key in CHOICES and rt.catalog.has(name) else value
+
+    parts = []
+    for key in KEYS:
+        if key in segment:
+            values = segment[key] if isinstance(segment[key], list) else [segment[key]]
+            shown = rt.t("fa", "console.bcseg.or").join(word(key, str(v)) for v in values)
+            parts.append(f"{rt.t('fa', f'console.bc.seg.{key}')}: {shown}")
+    return "، ".join(parts) or rt.t("fa", "console.bcseg.everyone")
+
+
 def _texts(fields: dict[str, str]) -> dict[str, str]:
     return {lang: fields[f"text_{lang}"] for lang in TEXT_LANGS if fields.get(f"text_{lang}")}
 
 
 def _composer(request: web.Request, fields: dict[str, str], error: str = "",
-              status: int = 200) -> web.Response:  # fmt: skip
+              status: int = 200, announced: Any = None) -> web.Response:  # fmt: skip
     return page(request, "broadcast_new.html", http_status=status, f=fields, error=error,
-                free=FREE, choices=CHOICES, langs=TEXT_LANGS)  # fmt: skip
+                free=FREE, choices=CHOICES, langs=TEXT_LANGS, announced=announced)  # fmt: skip
 
 
 def _error(rt: Runtime, exc: bc.BroadcastError) -> str:
@@ -72,8 +91,9 @@ async def listing(request: web.Request) -> web.Response:
     async with rt.db.session() as s:
         rows = await store.recent(s, 50, _int(before) if before else None)
         figures = [(b, await bc.broadcast_progress(rt, s, b.id)) for b in rows]
-    return page(request, "broadcasts.html", rows=figures, shown=sb.shown_state,
-                segment=format_segment)  # fmt: skip
+        camps = await admin.list_campaigns(s)  # each one's announcement starts from here
+    return page(request, "broadcasts.html", rows=figures, shown=sb.shown_state, campaigns=camps,
+                segment=lambda seg: segment_words(rt, seg))  # fmt: skip
 
 
 @routes.get("/broadcasts/new")
@@ -132,7 +152,7 @@ async def preview(request: web.Request) -> web.Response:
     return page(request, "broadcast_preview.html", f=fields, est=est, when=when,
                 token=secrets.token_urlsafe(24), texts=texts,
                 toman=est.cost_rials // 10, duration=sb._duration(rt, "fa", est.seconds),
-                segment=format_segment(est.segment))  # fmt: skip
+                segment=segment_words(rt, est.segment))  # fmt: skip
 
 
 @routes.post("/broadcasts")
@@ -189,7 +209,7 @@ async def _page(request: web.Request, bid: int, error: str = "", status: int = 2
     async with rt.db.session() as s:
         b = await store.get(s, bid)
     return page(request, "broadcast.html", http_status=status, b=b, fig=fig, error=error,
-                segment=format_segment(b.segment if b else {}))  # fmt: skip
+                segment=segment_words(rt, b.segment if b else {}))  # fmt: skip
 
 
 @routes.get("/broadcasts/{bid}", name="bc_page")

@@ -9,13 +9,14 @@ handlers.cases.open_campaign_cases: first its dry run (how many), then the real 
 
 from __future__ import annotations
 
-import argparse
+from argparse import Namespace
 
 from aiohttp import web
 
 from bot.cli_admin import _campaign_fields
 from bot.console.web import FORM, needs, page, rt_of, who
 from handlers import cases
+from handlers.jalali import fa_digits
 from sms.text import normalize_text
 from storage import admin
 
@@ -27,14 +28,25 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _args(form: dict[str, str]) -> argparse.Namespace:
+def _title(text: str) -> str:
+    """ی/ک and spaces normalised, digits Persian: nationals read the title inside Persian text
+    (normalize_text alone would store «طرح آمایش 20» from «طرح آمایش ۲۰»)."""
+    return fa_digits(normalize_text(text))
+
+
+def _commas(text: str) -> str:
+    """A Persian keyboard types «،»: the CLI's lists split on the Latin comma only."""
+    return text.replace("،", ",").replace("؛", ",")
+
+
+def _args(form: dict[str, str]) -> Namespace:
     """The form as `amayesh campaign create`'s arguments: one fee / office / document a line."""
     kind = form.get("kind", "renewal")
     days = normalize_text(form.get("max_days_expired", ""))
-    return argparse.Namespace(
-        code=normalize_text(form.get("code", "")), title=normalize_text(form.get("title", "")),
-        kind=kind if kind in KINDS else "renewal", rounds=form.get("rounds", ""),
-        provinces=form.get("provinces", ""), start=form.get("start", ""),
+    return Namespace(
+        code=normalize_text(form.get("code", "")), title=_title(form.get("title", "")),
+        kind=kind if kind in KINDS else "renewal", rounds=_commas(form.get("rounds", "")),
+        provinces=_commas(form.get("provinces", "")), start=form.get("start", ""),
         end=form.get("end", ""), fee=_lines(form.get("fees", "")),
         account=form.get("account", ""), document=_lines(form.get("documents", "")),
         office=_lines(form.get("offices", "")),

@@ -1,5 +1,6 @@
 """Imports in the browser: upload a CSV, read the validation report (`line N, column: reason`,
-every bad line), then apply it, with what it did.
+every bad line), then apply it (bot/console/import_jobs.py: in the background, with a progress
+bar), with what it did.
 
 The same functions as the CLI: handlers.registry.parse_nationals + storage.registry.
 upsert_nationals (`amayesh import-nationals`, admins only here as the registry is everyone's
@@ -19,12 +20,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.console.web import needs, page, rt_of, who
+from bot.console.web import big_body, needs, page, rt_of, who
 from bot.runtime import Runtime
 from handlers import imports, registrations
+from handlers.import_jobs import Progress, upsert_with_progress
 from handlers.registry import parse_nationals
 from storage import admin
-from storage.registry import upsert_nationals
 
 routes = web.RouteTableDef()
 KINDS: dict[str, imports.Importer | None] = {
@@ -46,19 +47,23 @@ def _save(where: Path, token: str, data: bytes) -> None:
     (where / f"{token}.csv").write_bytes(data)
 
 
-async def _run(rt: Runtime, actor: str, kind: str, path: Path, apply: bool) -> dict[str, Any]:
+async def _run(rt: Runtime, actor: str, kind: str, path: Path, apply: bool,
+               progress: Progress | None = None) -> dict[str, Any]:  # fmt: skip
     """Errors and figures; written only when `apply` and the whole file is good."""
     run = KINDS[kind]
+    progress = progress or Progress(kind)
     if run is None:
         parsed = await asyncio.to_thread(parse_nationals, path)
         figures: dict[str, Any] = {"rows": len(parsed.rows)}
         if apply and not parsed.errors:
             async with rt.db.session() as s:
-                counts = await upsert_nationals(s, [row for _, row in parsed.rows])
+                rows = [row for _, row in parsed.rows]
+                counts = await upsert_with_progress(s, rows, progress)
                 await admin.audit(s, actor, "import.nationals", "console", after=vars(counts))
             figures = vars(counts)
         return {"errors": [str(e) for e in parsed.errors], "figures": figures}
     text = await asyncio.to_thread(path.read_text, "utf-8-sig")
+    progress.state, progress.total = "applying", 1  # one call: nothing, then done
     async with rt.db.sessions() as s:
         tx = await s.begin()
         try:
@@ -86,6 +91,7 @@ async def form(request: web.Request) -> web.Response:
 
 @routes.post("/imports")
 @needs("statuses")
+@big_body(MAX_BYTES + 64 * 1024)  # the file and the form's few fields
 async def check(request: web.Request) -> web.Response:
     """Upload and check: the report, and an apply button when every line is good."""
     rt, w = rt_of(request), who(request)
@@ -108,29 +114,11 @@ async def check(request: web.Request) -> web.Response:
     return page(request, "imports.html", http_status=status, kinds=list(KINDS), report=report)
 
 
-async def _report(rt: Runtime, actor: str, kind: str, token: str, apply: bool) -> dict[str, Any]:
+async def _report(rt: Runtime, actor: str, kind: str, token: str, apply: bool,
+                  progress: Progress | None = None) -> dict[str, Any]:  # fmt: skip
     path = _dir(rt) / f"{token}.csv"
     try:
-        out = await _run(rt, actor, kind, path, apply)
+        out = await _run(rt, actor, kind, path, apply, progress)
     except (UnicodeDecodeError, ValueError) as exc:  # a missing column, too many rows
         out = {"errors": [], "figures": {}, "fatal": str(exc)}
     return out | {"kind": kind, "token": token, "applied": apply}
-
-
-@routes.post("/imports/apply")
-@needs("statuses")
-async def apply(request: web.Request) -> web.Response:
-    rt, w = rt_of(request), who(request)
-    got = await request.post()
-    kind, token = str(got.get("kind", "")), str(got.get("token", ""))
-    if not _allowed(kind, w.role):
-        return page(request, "imports.html", http_status=403 if kind in KINDS else 400,
-                    kinds=list(KINDS), report=None, error="console.imports.not_yours")  # fmt: skip
-    if not TOKEN.match(token) or not (_dir(rt) / f"{token}.csv").exists():
-        return page(request, "imports.html", http_status=400, kinds=list(KINDS), report=None,
-                    error="console.imports.expired")  # fmt: skip
-    report = await _report(rt, w.actor, kind, token, apply=True)
-    if not report["errors"] and not report.get("fatal"):
-        await asyncio.to_thread((_dir(rt) / f"{token}.csv").unlink, True)  # applied once
-    status = 400 if report["errors"] or report.get("fatal") else 200
-    return page(request, "imports.html", http_status=status, kinds=list(KINDS), report=report)

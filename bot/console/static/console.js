@@ -34,7 +34,27 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   broadcastComposer();
   broadcastProgress();
+  importProgress();
 });
+
+// An import applied in the background: the bar follows its rows every second; once it is
+// finished the page is loaded again and shows the import's figures (a GET, safe to repeat).
+function importProgress() {
+  const box = document.getElementById("job");
+  if (!box) return;
+  const bar = document.getElementById("job-bar");
+  const label = document.getElementById("job-label");
+  const tick = async () => {
+    const r = await fetch(box.dataset.url);
+    if (!r.ok) { setTimeout(tick, 2000); return; }
+    const got = await r.json();
+    bar.value = got.percent;
+    label.textContent = got.label;
+    if (got.finished) window.location.reload();
+    else setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 500);
+}
 
 // Live SMS part counts and the recipient count: the figures come from the server
 // (sms/segments.py, storage.audience), so the page never disagrees with the preview.
