@@ -15,6 +15,10 @@ async def staff_by_username(session: AsyncSession, username: str) -> Staff | Non
     return await session.scalar(select(Staff).where(Staff.username == username))
 
 
+async def staff_by_id(session: AsyncSession, staff_id: int) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
 async def role_by_username(session: AsyncSession, username: str) -> str | None:
     return await session.scalar(
         select(Staff.role).where(Staff.username == username, Staff.active.is_(True))
