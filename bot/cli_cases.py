@@ -14,7 +14,7 @@ from handlers.casework import status_label
 from handlers.jalali import format_datetime
 from handlers.staff_auth import Forbidden
 from handlers.staff_broadcast import digits_of, num
-from sms.text import mask_mobile
+from storage.text import mask_mobile
 
 Sub = argparse._SubParsersAction
 REGISTRATIONS_HELP = """columns (UTF-8 CSV with a header row): card_number, office, registered_at

@@ -19,8 +19,8 @@ from handlers import dialog
 from handlers.base import Button, Reply
 from handlers.convo import Event, SlipFile
 from handlers.datafiles import preload
-from sms.text import mask_mobile, normalize_digits
 from storage import conversations as store
+from storage.text import mask_mobile, normalize_digits
 
 CHANNEL = "shell"
 Reader = Callable[[str], Awaitable[str]]

@@ -20,7 +20,7 @@ from storage.otp import scrub_code
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# Delivery codes that mean the message will not arrive (DOMAIN.md).
+# Delivery codes that mean the message will not arrive (docs/text.md).
 _DEAD = {6, 11, 13, 14, 100}
 # A permanent error that one bad row can cause: split the batch in halves until it is found
 # (about 2·log2(200) = 16 calls for one bad receptor in 200, not 200).

@@ -5,12 +5,12 @@ from __future__ import annotations
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import bullets, digits, link_first, moment
 from handlers.reminders import cancel_appointment_reminders
-from sms.text import normalize_digits
 from storage.activity import record
 from storage.admin import audit
 from storage.appointments import SHOWN, appointment_for_update, set_state, upcoming_for
 from storage.household import members, visible_ids
 from storage.models import Appointment, Campaign, National
+from storage.text import normalize_digits
 
 
 def _block(

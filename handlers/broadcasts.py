@@ -19,11 +19,11 @@ from handlers.jalali import format_datetime, parse_jalali_datetime
 from handlers.segments import SegmentError, format_segment, parse_segment
 from handlers.staff_auth import require
 from sms.segments import count_segments
-from sms.text import normalize_text
 from storage import broadcasts as store
 from storage.admin import audit
 from storage.audience import UnknownCampaign
 from storage.models import Broadcast
+from storage.text import normalize_text
 
 RIGHT = "broadcasts"
 

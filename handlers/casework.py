@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.runtime import Runtime
 from handlers.jalali import format_datetime
 from handlers.staff_auth import require
-from sms.text import normalize_digits, normalize_id, normalize_text
 from storage import admin, casework
 from storage import cases as cases_store
 from storage.models import Application, National, StatusEvent
 from storage.outbox import notify
 from storage.statuses import TRANSITIONS, Status, can_move, parse_status
+from storage.text import normalize_digits, normalize_id, normalize_text
 
 EXEMPTION_BODIES = ("welfare", "relief", "municipality")
 

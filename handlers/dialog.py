@@ -15,12 +15,12 @@ from bot.runtime import Runtime
 from handlers import flows, linking, slip
 from handlers.base import Ctx, Reply
 from handlers.convo import Event, State, Step, cancel_button, hint, menu_reply
-from sms.text import fold_keyword, normalize_text
 from storage import conversations as store
 from storage import delivery as delivery_store
 from storage import inbox
 from storage.delivery import Job
 from storage.outbox import enqueue
+from storage.text import fold_keyword, normalize_text
 
 STEPS: dict[str, Step] = {
     "link_card": linking.on_card,

@@ -18,12 +18,12 @@ from handlers.jalali import format_datetime, parse_jalali_datetime
 from handlers.registry import RowError
 from handlers.reminders import schedule_appointment_reminders
 from handlers.staff_auth import require
-from sms.text import normalize_id, normalize_text
 from storage import admin, casework
 from storage.cases import last_event_at
 from storage.models import Application, National
 from storage.outbox import notify
 from storage.statuses import parse_status
+from storage.text import normalize_id, normalize_text
 
 STATUS_COLUMNS = ("card_number", "status", "note", "at")
 APPOINTMENT_COLUMNS = ("card_number", "office", "address", "starts_at", "attendees", "purpose")

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from handlers.base import Button, Ctx, Reply
 from handlers.convo import Event, State, ask, cancel_button, hint, menu_reply
 from handlers.fmt import digits
-from sms.text import InvalidMobile, mask_mobile, normalize_id, normalize_mobile, normalize_text
 from storage import activity, household
 from storage.linking import find_national, link_contact
 from storage.models import National
+from storage.text import InvalidMobile, mask_mobile, normalize_id, normalize_mobile, normalize_text
 
 MAX_TRIES = 5
 COOL_DOWN = timedelta(minutes=15)

@@ -21,9 +21,9 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
-from sms.text import normalize_mobile, normalize_text
 from storage import otp as store
 from storage.outbox import enqueue
+from storage.text import normalize_mobile, normalize_text
 
 DIGITS = 6
 TTL = timedelta(minutes=5)

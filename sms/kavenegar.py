@@ -21,7 +21,7 @@ from sms.segments import MAX_SMS_CHARS
 
 log = logging.getLogger(__name__)
 
-# Every return.status Kavenegar documents (DOMAIN.md), for logs and admin screens.
+# Every return.status in Kavenegar's API reference, for logs and admin screens (docs/text.md).
 # fmt: off
 STATUS_TEXT: dict[int, str] = {
     200: "ok", 400: "missing or incomplete parameters", 401: "account disabled",

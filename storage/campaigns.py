@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sms.text import fold_keyword
 from storage.models import Campaign
+from storage.text import fold_keyword
 
 # A campaign that closed longer ago than this is history, not a "window closed" answer.
 RECENT_DAYS = 365

@@ -263,7 +263,7 @@ async def test_router_never_fails(demo: Runtime, text: str) -> None:
 def test_help_names_every_keyword(lang: str) -> None:
     """HELP is the SMS user's only menu: a keyword it leaves out is one nobody finds."""
     from handlers.i18n import Catalog
-    from sms.text import normalize_digits
+    from storage.text import normalize_digits
 
     help_text = normalize_digits(Catalog().t(lang, "sms.help")).casefold()
     missing = [

@@ -14,9 +14,9 @@ from bot.console.web import needs, page, rt_of
 from bot.runtime import Runtime
 from handlers.jalali import format_datetime, parse_jalali_date
 from handlers.report import day_bounds
-from sms.text import normalize_id, normalize_text
 from storage import console_audit
 from storage.console_audit import AuditFilter
+from storage.text import normalize_id, normalize_text
 
 routes = web.RouteTableDef()
 PER = 50
