@@ -11,8 +11,8 @@ from typing import Any
 from bot.ratelimit import TokenBucket
 from bot.recorder import Recorder
 from bot.runtime import Runtime
-from sms.kavenegar import MAX_RECEPTORS, KavenegarError, KavenegarTransportError
-from sms.segments import count_segments, fit_sms
+from handlers.sms_parts import MAX_RECEPTORS, count_segments, fit_sms
+from sms.kavenegar import KavenegarError, KavenegarTransportError
 from sms.verify import is_verify_row, send_verify_row
 from storage.delivery import Job, Outcome
 from storage.otp import scrub_code

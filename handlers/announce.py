@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from handlers.jalali import fa_digits, format_date, format_short
+from handlers.sms_parts import fit_sms
 from handlers.staff_auth import require
-from sms.segments import fit_sms
 from storage import admin, broadcasts
 from storage.models import Broadcast, Campaign
 

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
+from handlers.audience import SegmentError, format_segment, parse_segment
 from handlers.i18n import LANGUAGES
 from handlers.jalali import format_datetime, parse_jalali_datetime
-from handlers.segments import SegmentError, format_segment, parse_segment
+from handlers.sms_parts import count_segments
 from handlers.staff_auth import require
-from sms.segments import count_segments
 from storage import broadcasts as store
 from storage.admin import audit
 from storage.audience import UnknownCampaign

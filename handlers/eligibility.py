@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import day, digits
-from sms.segments import count_segments
+from handlers.sms_parts import count_segments
 from storage.activity import count_since, record
 from storage.campaigns import covers, current_and_recent, is_open
 from storage.household import national_by_card

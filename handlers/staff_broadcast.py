@@ -11,11 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from handlers import broadcasts as bc
+from handlers.audience import format_segment
 from handlers.fmt import number
 from handlers.jalali import fa_digits, format_datetime
-from handlers.segments import format_segment
-from sms.kavenegar import MAX_RECEPTORS
-from sms.segments import count_segments
+from handlers.sms_parts import MAX_RECEPTORS, count_segments
 from storage.broadcasts import Progress
 
 

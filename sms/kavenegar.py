@@ -17,7 +17,7 @@ from typing import Any, overload
 import aiohttp
 import kavenegar
 
-from sms.segments import MAX_SMS_CHARS
+from handlers.sms_parts import MAX_RECEPTORS, MAX_SMS_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ DELIVERY_TEXT: dict[int, str] = {
     100: "unknown message id",
 }
 # fmt: on
-MAX_RECEPTORS = 200
 MAX_STATUS_IDS = 500
 MAX_TOKEN_CHARS = 100
 

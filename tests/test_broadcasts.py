@@ -14,7 +14,7 @@ from bot.delivery import Delivery
 from bot.runtime import Runtime
 from bot.worker import run_worker
 from handlers import broadcasts as bc
-from handlers.segments import SegmentError, format_segment, parse_segment
+from handlers.audience import SegmentError, format_segment, parse_segment
 from storage import broadcasts as bc_store
 from storage.models import National, Outbox
 from tests.conftest import PG_URL

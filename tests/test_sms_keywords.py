@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.runtime import Runtime
+from handlers.sms_parts import MAX_SMS_CHARS, count_segments
 from sms.keywords import KEYWORDS, Command, parse, route
-from sms.segments import MAX_SMS_CHARS, count_segments
 from storage.models import Complaint, InboundSms, Outbox, Receipt, Subscription
 from tests.sms_support import ALI, GOL, STRANGER, ZAHRA, replies, reply_to, with_demo
 

@@ -17,14 +17,14 @@ from bot.console.web import needs, page, rt_of, who
 from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
+from handlers.audience import format_segment
 from handlers.i18n import LANGUAGES
-from handlers.segments import format_segment
-from sms.segments import count_segments
+from handlers.sms_parts import count_segments
 from storage import broadcasts as store
 from storage.statuses import Status
 
 routes = web.RouteTableDef()
-# The segment builder's fields, in the order of handlers.segments.KEYS; free text or a choice.
+# The segment builder's fields, in the order of handlers.audience.KEYS; free text or a choice.
 FREE = ("province", "city", "campaign")
 CHOICES: dict[str, tuple[str, ...]] = {
     "eligibility": ("eligible", "ineligible"),
@@ -46,7 +46,7 @@ def _fields(form: Any) -> dict[str, str]:
 
 def segment_text(fields: dict[str, str]) -> str:
     """The builder's fields as the segment text the CLI takes ("province=…,status=…"), so the
-    one parser (handlers.segments) validates and normalises both."""
+    one parser (handlers.audience) validates and normalises both."""
     return ",".join(f"{k}={fields[k]}" for k in SEGMENT_FIELDS if fields.get(k))
 
 

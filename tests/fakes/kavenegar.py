@@ -19,8 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from handlers.sms_parts import count_segments
 from sms.kavenegar import STATUS_TEXT
-from sms.segments import count_segments
 
 _MOBILE = re.compile(r"^(?:0|\+98|0098|98)?9\d{9}$")
 _TOKEN_FIELDS = ("token", "token2", "token3", "token10", "token20")
