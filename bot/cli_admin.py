@@ -8,10 +8,10 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from bot.runtime import Runtime
 from handlers.fmt import number
 from handlers.jalali import format_short, parse_jalali_date
 from handlers.registry import parse_nationals
+from handlers.runtime import Runtime
 from handlers.staff_signin import FACTORS, set_login
 from storage import admin
 from storage.registry import ImportCounts, upsert_nationals

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 from bot.cli_admin import add_lang, cli_actor, staff_lang
-from bot.runtime import Runtime
 from handlers import announce, casework, imports, outages, report
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
 from handlers.jalali import parse_jalali_date, parse_jalali_datetime
+from handlers.runtime import Runtime
 from storage.broadcasts import Progress
 from storage.models import Broadcast
 

@@ -10,11 +10,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow
 from bot.telegram_staff import GROUP, LANG, TEXT_STEPS, Ctx, say, staff
 from handlers import review
 from handlers.review_copy import review_copy
+from handlers.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ from telegram.ext import (
 )
 
 from bot.inbox import Inbox, claim_staff, unclaim
-from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow, waiting
 from handlers import casework, imports, report
 from handlers import staff_complaints as desk
 from handlers.jalali import format_date, format_short
+from handlers.runtime import Runtime
 from handlers.staff_auth import Forbidden, actor_for, authorize, role_of
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.audience import SegmentError, format_segment, parse_segment
 from handlers.i18n import LANGUAGES
 from handlers.jalali import format_datetime, parse_jalali_datetime
+from handlers.runtime import Runtime
 from handlers.sms_parts import count_segments
 from handlers.staff_auth import require
 from storage import broadcasts as store

@@ -14,12 +14,12 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers import eligibility
 from handlers.base import Button, Ctx, Reply
 from handlers.casework import Outcome, national_lang
 from handlers.fmt import bullets, day, number, rials_and_toman
 from handlers.jalali import format_date
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin, casework
 from storage import cases as store

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin, casework
 from storage import cases as cases_store

@@ -20,7 +20,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import otp as store
 from storage.outbox import enqueue
 from storage.text import normalize_mobile, normalize_text

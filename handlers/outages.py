@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.casework import Outcome
 from handlers.jalali import format_datetime
 from handlers.menu import MEMO_KEY
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin, broadcasts
 from storage import outages as store

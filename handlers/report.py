@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.fmt import number
 from handlers.jalali import format_date, format_short
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin
 from storage import report as q

@@ -14,9 +14,9 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.runtime import Runtime
 from handlers.fmt import number
 from handlers.jalali import format_date
+from handlers.runtime import Runtime
 
 if TYPE_CHECKING:
     from handlers.report import DailyReport, Period

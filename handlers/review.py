@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.casework import Outcome, move, national_lang
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin
 from storage import review as store

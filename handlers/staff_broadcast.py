@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers.audience import format_segment
 from handlers.fmt import number
 from handlers.jalali import fa_digits, format_datetime
+from handlers.runtime import Runtime
 from handlers.sms_parts import MAX_RECEPTORS, count_segments
 from storage.broadcasts import Progress
 

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.casework import Outcome
 from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin
 from storage import staff_complaints as store

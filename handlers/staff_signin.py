@@ -18,8 +18,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.otp import check_code, hash_code, new_code
+from handlers.runtime import Runtime
 from handlers.staff_auth import WEB_PREFIX
 from storage import admin
 from storage import console_auth as store

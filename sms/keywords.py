@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.base import Ctx, Reply
+from handlers.runtime import Runtime
 from sms.actions import ACTIONS, follow_up, sms_text
 from storage import sms as store
 from storage.outbox import enqueue

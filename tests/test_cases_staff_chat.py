@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from sms.keywords import route
 from storage import admin
 from storage.models import Outbox

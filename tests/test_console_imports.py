@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import FormData
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Application, National
 from tests.console_kit import console_client, csrf_of, seed_console, sign_in
 from tests.staff_seed import audits

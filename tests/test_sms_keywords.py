@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from handlers.sms_parts import MAX_SMS_CHARS, count_segments
 from sms.keywords import KEYWORDS, Command, parse, route
 from storage.models import Complaint, InboundSms, Outbox, Receipt, Subscription

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from bot.runtime import Runtime
 from handlers.flows import OFFERED
+from handlers.runtime import Runtime
 from handlers.sms_parts import count_segments
 from sms.actions import sms_text
 from sms.keywords import _answer, _ctx

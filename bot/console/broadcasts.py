@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.console.pages import _int
 from bot.console.web import needs, page, rt_of, who
-from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
 from handlers.audience import format_segment
 from handlers.i18n import LANGUAGES
+from handlers.runtime import Runtime
 from handlers.sms_parts import count_segments
 from storage import broadcasts as store
 from storage.statuses import Status

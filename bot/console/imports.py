@@ -20,9 +20,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.console.web import needs, page, rt_of, who
-from bot.runtime import Runtime
 from handlers import imports, registrations
 from handlers.registry import parse_nationals
+from handlers.runtime import Runtime
 from storage import admin
 from storage.registry import upsert_nationals
 
