@@ -29,6 +29,8 @@ ALWAYS_URGENT = ("reply", "otp")
 _T = Outbox.__table__
 # Inlined (not bound) so the planners can match the partial index ix_outbox_direct.
 _QUEUED = literal_column("'queued'")
+
+
 @dataclass
 class Outcome:
     """What became of one job; `state` is sent | delivered | failed | queued (retry) | cancelled
