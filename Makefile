@@ -30,6 +30,7 @@ test: lint test-sqlite test-postgres
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # pyproject.toml's layers contract: bot -> sms -> handlers -> storage
 
 # The console's browser tests drive Debian's chromium (Playwright cannot download its own).
 chromium:
