@@ -10,10 +10,10 @@ from bot.cli_admin import add_lang, cli_actor, staff_lang
 from bot.cli_staff import _group, _import
 from handlers import cases, registrations
 from handlers.casework import status_label
+from handlers.fmt import digits_of, num
 from handlers.jalali import format_datetime
 from handlers.runtime import Runtime
 from handlers.staff_auth import Forbidden
-from handlers.staff_broadcast import digits_of, num
 from storage.text import mask_mobile
 
 Sub = argparse._SubParsersAction

@@ -10,7 +10,7 @@ import signal
 from bot.cli_admin import add_lang, staff_lang
 from bot.runtime import Process
 from handlers import broadcasts as bc
-from handlers import staff_broadcast as sb
+from handlers.fmt import num
 from handlers.staff_auth import CLI_PREFIX
 
 
@@ -73,8 +73,8 @@ async def cmd_send(rt: Process, args: argparse.Namespace) -> int:
     except bc.BroadcastError as exc:
         print(exc.text(rt, lang))
         return 1
-    print(rt.t(lang, "staff.bc.cli.queued", id=sb.num(b.id, lang),
-               state=sb.state_name(rt, lang, b.state), total=sb.num(b.total, lang)))  # fmt: skip
+    print(rt.t(lang, "staff.bc.cli.queued", id=num(b.id, lang),
+               state=bc.state_name(rt, lang, b.state), total=num(b.total, lang)))  # fmt: skip
     return 0
 
 
@@ -90,8 +90,8 @@ async def cmd_action(rt: Process, args: argparse.Namespace) -> int:
                 print(bc.format_report(rt, lang, await bc.broadcast_report(rt, s, args.id)))
             else:
                 b = await acts[args.action](rt, s, _actor(), args.id)
-                print(rt.t(lang, "staff.bc.cli.state", id=sb.num(b.id, lang),
-                           state=sb.state_name(rt, lang, b.state)))  # fmt: skip
+                print(rt.t(lang, "staff.bc.cli.state", id=num(b.id, lang),
+                           state=bc.state_name(rt, lang, b.state)))  # fmt: skip
     except bc.BroadcastError as exc:
         print(exc.text(rt, lang))
         return 1

@@ -13,6 +13,7 @@ from contextlib import suppress
 from bot import retention, sms_account
 from bot.runtime import Process
 from handlers.broadcasts import start_due
+from handlers.cases import close_windows
 from handlers.reminders import queue_due_deadline_reminders
 from storage import delivery as store
 
@@ -60,8 +61,6 @@ async def _deadlines(rt: Process) -> None:
 
 
 async def _windows(rt: Process) -> None:
-    from handlers.cases import close_windows
-
     async with rt.db.session() as s:
         n = await close_windows(rt, s)
     if n:

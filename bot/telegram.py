@@ -14,11 +14,10 @@ from telegram import ChatMember, Document, PhotoSize, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import delivery
+from bot import delivery, telegram_broadcast, telegram_cases, telegram_review, telegram_staff
 from bot.flood import FloodGuard
 from bot.inbox import Inbox, InboxProcessor, bot_key
 from bot.runtime import Process
-from bot.telegram_staff import register_staff_handlers
 from handlers import dialog
 from handlers.convo import Event, SlipFile
 from handlers.receipts import MAX_BYTES
@@ -169,6 +168,9 @@ def build_application(rt: Process) -> Application:
     app.bot_data["adapter"] = adapter
     app.add_handler(TypeHandler(Update, adapter.on_update))
     # Staff commands run first (group -1); anyone who is not staff falls through to the dialog.
-    register_staff_handlers(app, rt)
+    telegram_staff.register(app, rt)
+    telegram_review.register(app, rt)
+    telegram_cases.register(app, rt)  # /open, /exempt, /identity, /complaints
+    telegram_broadcast.register(app, rt)
     app.add_error_handler(adapter.on_error)
     return app

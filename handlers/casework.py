@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.fmt import number
 from handlers.jalali import format_datetime
 from handlers.runtime import Runtime
 from handlers.staff_auth import require
@@ -31,8 +32,6 @@ class Outcome:
 
     def text(self, rt: Runtime, lang: str = "fa") -> str:
         """Status codes in the params (old, new, allowed) are shown by their names."""
-        from handlers.fmt import number
-
         params = {k: number(v, lang) if type(v) is int else v for k, v in self.params.items()}
         sep = ", " if lang == "en" else "، "
         for name in ("old", "new"):

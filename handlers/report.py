@@ -136,16 +136,3 @@ def to_text(rt: Runtime, report: DailyReport, lang: str = "fa") -> str:
         total = "" if so_far is None else f" / {number(so_far, lang)}"
         lines.append(f"{label(rt, lang, name)}: {number(day, lang)}{total}")
     return "\n".join(lines)
-
-
-async def chart_png(rt: Runtime, report: DailyReport, lang: str = "fa") -> bytes:
-    """The chart (handlers/report_files.py: Persian, right to left, numbers on the bars)."""
-    from handlers import report_files
-
-    return await report_files.chart_png(rt, report, lang)
-
-
-def to_xlsx(rt: Runtime, report: DailyReport, lang: str = "fa") -> bytes:
-    from handlers import report_files
-
-    return report_files.to_xlsx(rt, report, lang)

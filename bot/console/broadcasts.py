@@ -17,6 +17,7 @@ from bot.console.web import needs, page, rt_of, who
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
 from handlers.audience import format_segment
+from handlers.fmt import num
 from handlers.i18n import LANGUAGES
 from handlers.runtime import Runtime
 from handlers.sms_parts import count_segments
@@ -72,7 +73,7 @@ async def listing(request: web.Request) -> web.Response:
     async with rt.db.session() as s:
         rows = await store.recent(s, 50, _int(before) if before else None)
         figures = [(b, await bc.broadcast_progress(rt, s, b.id)) for b in rows]
-    return page(request, "broadcasts.html", rows=figures, shown=sb.shown_state,
+    return page(request, "broadcasts.html", rows=figures, shown=bc.shown_state,
                 segment=format_segment)  # fmt: skip
 
 
@@ -90,8 +91,8 @@ async def parts(request: web.Request) -> web.Response:
     seg = count_segments(text)
     return web.json_response({"chars": len(text), "encoding": seg.encoding, "parts": seg.parts,
                               "label": rt_of(request).t("fa", "console.bc.parts_label",
-                                                        chars=sb.num(len(text), "fa"),
-                                                        parts=sb.num(seg.parts, "fa"),
+                                                        chars=num(len(text), "fa"),
+                                                        parts=num(seg.parts, "fa"),
                                                         enc=seg.encoding.upper())})  # fmt: skip
 
 
@@ -108,8 +109,8 @@ async def audience(request: web.Request) -> web.Response:
     tg, sms = pv.by_channel.get("telegram", 0), pv.by_channel.get("sms", 0)
     return web.json_response({"telegram": tg, "sms": sms, "total": pv.total,
                               "label": rt.t("fa", "console.bc.audience_label",
-                                            total=sb.num(pv.total, "fa"), tg=sb.num(tg, "fa"),
-                                            sms=sb.num(sms, "fa"))})  # fmt: skip
+                                            total=num(pv.total, "fa"), tg=num(tg, "fa"),
+                                            sms=num(sms, "fa"))})  # fmt: skip
 
 
 @routes.post("/broadcasts/preview")
@@ -170,12 +171,12 @@ async def _figures(rt: Runtime, bid: int) -> dict[str, Any]:
             r = await bc.broadcast_report(rt, s, bid)
         except bc.BroadcastError:
             raise web.HTTPNotFound() from None
-    c, state = p.counts, sb.shown_state(p)
+    c, state = p.counts, bc.shown_state(p)
     sent, failed = c.get("sent", 0) + c.get("delivered", 0), c.get("failed", 0)
     share = (sent + failed) / p.total if p.total else (1.0 if state == "done" else 0.0)
     eta = (sb._duration(rt, "fa", p.eta_seconds)
            if p.eta_seconds is not None and state == "running" else "-")  # fmt: skip
-    return {"state": state, "state_label": sb.state_name(rt, "fa", state), "total": p.total,
+    return {"state": state, "state_label": bc.state_name(rt, "fa", state), "total": p.total,
             "sent": sent, "failed": failed, "fell_back": r.fell_back, "remaining": p.remaining,
             "cancelled": c.get("cancelled", 0), "rate": round(p.rate, 1), "eta": eta,
             "percent": round(share * 100), "parts": r.sms_parts,
@@ -203,7 +204,7 @@ async def one(request: web.Request) -> web.Response:
 async def progress(request: web.Request) -> web.Response:
     fig = await _figures(rt_of(request), _int(request.match_info["bid"]))  # Persian digits
     rt = rt_of(request)
-    shown = {k: sb.num(v, "fa") if isinstance(v, int | float) and not isinstance(v, bool) else v
+    shown = {k: num(v, "fa") if isinstance(v, int | float) and not isinstance(v, bool) else v
              for k, v in fig.items() if k != "failures"}  # fmt: skip
     shown["cost"] = rt.t("fa", "console.bc.rials", n=shown["cost"])
     return web.json_response(shown | {"raw": fig["percent"]})
