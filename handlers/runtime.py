@@ -30,7 +30,9 @@ Entries = list[dict[str, Any]]
 
 class SmsGateway(Protocol):
     """What the service asks of Kavenegar; sms/kavenegar.py's AsyncKavenegarAPI is the one
-    implementation. Declared here, as a port, so the runtime's layer holds no gateway code."""
+    implementation. Declared here, as a port, so the runtime's layer holds no gateway code; the
+    signatures repeat the client's on purpose, and mypy checks they agree where bot/runtime.py
+    puts the client in this slot."""
 
     async def account_info(self) -> dict[str, Any]: ...
 
