@@ -33,6 +33,7 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/vulture
+	$(BIN)/lint-imports  # pyproject.toml's layers contract: bot -> sms -> handlers -> storage
 
 # The console's browser tests drive Debian's chromium (Playwright cannot download its own).
 chromium:

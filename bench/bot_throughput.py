@@ -125,8 +125,8 @@ def echo_application(url: str, token: str) -> Any:
 
 async def amayesh_runtime(url: str, token: str, db: str, tmp: Path) -> Any:
     from bot.runtime import open_runtime
-    from bot.settings import load_settings
     from handlers.demo import load_demo
+    from handlers.settings import load_settings
     from storage.db import upgrade
 
     if db == "postgres":
@@ -196,7 +196,6 @@ async def measure(
 
 async def run_bot(name: str, conn: Connection, args: argparse.Namespace, base: int) -> Any:
     """One measurement of one bot; the real bot gets a fresh database each time."""
-    from bot.delivery import delivery_for
     from bot.service import settle_heap
     from bot.telegram import build_application
 
@@ -210,7 +209,6 @@ async def run_bot(name: str, conn: Connection, args: argparse.Namespace, base: i
             settle_heap()  # as `amayesh run` does once it has started
             return await measure(conn, app, base, args)
         finally:
-            await delivery_for(rt).close()
             await rt.close()
 
 

@@ -119,9 +119,9 @@ def _cpu() -> float:
 
 async def run(db: str, audience: int, rate: float, seconds: float) -> None:
     from bot.runtime import open_runtime
-    from bot.settings import load_settings
     from bot.worker import run_worker
     from handlers import broadcasts as bc
+    from handlers.settings import load_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="amayesh-bench-bc-"))
     url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}" if db == "sqlite" else PG

@@ -26,8 +26,8 @@ from sqlalchemy import text
 
 from bot.runtime import open_runtime
 from bot.server import init_app
-from bot.settings import load_settings
 from handlers.jalali import fa_digits as fa
+from handlers.settings import load_settings
 from handlers.staff_signin import set_login, set_password
 from storage import admin
 

@@ -27,7 +27,7 @@ from aiohttp import web
 from bench.console import PASSWORD, _reset, _sign_in
 from bot.runtime import open_runtime
 from bot.server import init_app
-from bot.settings import load_settings
+from handlers.settings import load_settings
 from handlers.staff_signin import set_login, set_password
 from storage import admin
 from storage.db import upgrade

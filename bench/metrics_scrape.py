@@ -30,10 +30,9 @@ async def run(db: str, audience: int, rounds: int) -> None:
     from prometheus_client.exposition import generate_latest
 
     from bot.health import readiness, worker_beat
-    from bot.metrics import metrics_for
     from bot.runtime import open_runtime
-    from bot.settings import load_settings
     from handlers import broadcasts as bc
+    from handlers.settings import load_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="amayesh-bench-ops-"))
     url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}" if db == "sqlite" else PG
@@ -59,7 +58,7 @@ async def run(db: str, audience: int, rounds: int) -> None:
         async with rt.db.engine.connect() as conn:
             await conn.execute(text("ANALYZE"))
             await conn.commit()
-        m = metrics_for(rt)
+        m = rt.metrics
         reads, renders = [], []
         for _ in range(rounds):
             m.snapshot_at = None  # force the database reads (a scrape does at most every 30 s)

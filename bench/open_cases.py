@@ -71,8 +71,8 @@ async def _generate(rt: Any, n: int) -> None:
 
 async def run(db: str, people: int) -> None:
     from bot.runtime import open_runtime
-    from bot.settings import load_settings
     from handlers.cases import open_campaign_cases
+    from handlers.settings import load_settings
     from storage import admin
     from storage.models import StatusEvent
 

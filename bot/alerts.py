@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from bot import health
 from bot.metrics import reason_of
-from bot.runtime import Runtime
 from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
 from storage import inbox as inbox_store
 from storage import monitoring
 from storage import outages as outage_store

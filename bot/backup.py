@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import monitoring
 from storage.db import NotMigrated
 

@@ -24,8 +24,9 @@ from bot import (
     retention,
 )
 from bot.logs import format_from_env, setup_logging
-from bot.runtime import Runtime, open_runtime
-from bot.settings import SettingsError, load_settings
+from bot.runtime import open_runtime
+from handlers.runtime import Runtime
+from handlers.settings import SettingsError, load_settings
 from storage.db import NotMigrated
 
 Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]

@@ -8,14 +8,14 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from bot.runtime import Runtime
 from handlers.fmt import number
 from handlers.jalali import format_short, parse_jalali_date
 from handlers.registry import parse_nationals
+from handlers.runtime import Runtime
 from handlers.staff_signin import FACTORS, set_login
-from sms.text import InvalidMobile, normalize_mobile, normalize_text
 from storage import admin
 from storage.registry import ImportCounts, upsert_nationals
+from storage.text import InvalidMobile, normalize_mobile, normalize_text
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

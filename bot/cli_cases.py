@@ -9,13 +9,13 @@ from pathlib import Path
 
 from bot.cli_admin import add_lang, cli_actor, staff_lang
 from bot.cli_staff import Sub, _group, _import
-from bot.runtime import Runtime
 from handlers import cases, registrations
 from handlers.casework import status_label
+from handlers.fmt import digits_of, num
 from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
 from handlers.staff_auth import Forbidden
-from handlers.staff_broadcast import digits_of, num
-from sms.text import mask_mobile
+from storage.text import mask_mobile
 
 REGISTRATIONS_HELP = """columns (UTF-8 CSV with a header row): card_number, office, registered_at
 (Jalali date and time, Tehran). Example row:

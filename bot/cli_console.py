@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.cli_admin import cli_actor
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from handlers.staff_signin import MIN_PASSWORD, end_sessions, set_password
 
 REASONS = {"no_user": "no staff member has that username (`staff add … --username`)",

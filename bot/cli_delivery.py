@@ -8,9 +8,9 @@ import getpass
 import signal
 
 from bot.cli_admin import add_lang, staff_lang
-from bot.runtime import Runtime
+from bot.runtime import Process
 from handlers import broadcasts as bc
-from handlers import staff_broadcast as sb
+from handlers.fmt import num
 from handlers.staff_auth import CLI_PREFIX
 
 
@@ -42,9 +42,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         add_lang(p)
 
 
-async def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_worker(rt: Process, args: argparse.Namespace) -> int:
     """Run the worker (and the scheduler) until SIGINT/SIGTERM."""
-    from bot.delivery import make_bot
     from bot.scheduler import run_scheduler
     from bot.worker import run_worker
 
@@ -53,7 +52,7 @@ async def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    jobs = [run_worker(rt, stop, bot=make_bot(rt.settings), lease_seconds=args.lease)]
+    jobs = [run_worker(rt, stop, lease_seconds=args.lease)]
     if not args.no_scheduler:
         jobs.append(run_scheduler(rt, stop))
     await asyncio.gather(*jobs)
@@ -64,7 +63,7 @@ def _actor() -> str:
     return f"{CLI_PREFIX}{getpass.getuser()}"
 
 
-async def cmd_send(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_send(rt: Process, args: argparse.Namespace) -> int:
     lang = staff_lang(rt, args)
     texts = dict(t.split("=", 1) if "=" in t[:4] else ("fa", t) for t in args.text)
     try:
@@ -74,12 +73,12 @@ async def cmd_send(rt: Runtime, args: argparse.Namespace) -> int:
     except bc.BroadcastError as exc:
         print(exc.text(rt, lang))
         return 1
-    print(rt.t(lang, "staff.bc.cli.queued", id=sb.num(b.id, lang),
-               state=sb.state_name(rt, lang, b.state), total=sb.num(b.total, lang)))  # fmt: skip
+    print(rt.t(lang, "staff.bc.cli.queued", id=num(b.id, lang),
+               state=bc.state_name(rt, lang, b.state), total=num(b.total, lang)))  # fmt: skip
     return 0
 
 
-async def cmd_action(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_action(rt: Process, args: argparse.Namespace) -> int:
     acts = {"pause": bc.pause_broadcast, "resume": bc.resume_broadcast,
             "cancel": bc.cancel_broadcast, "start": bc.start_broadcast}  # fmt: skip
     lang = staff_lang(rt, args)
@@ -91,8 +90,8 @@ async def cmd_action(rt: Runtime, args: argparse.Namespace) -> int:
                 print(bc.format_report(rt, lang, await bc.broadcast_report(rt, s, args.id)))
             else:
                 b = await acts[args.action](rt, s, _actor(), args.id)
-                print(rt.t(lang, "staff.bc.cli.state", id=sb.num(b.id, lang),
-                           state=sb.state_name(rt, lang, b.state)))  # fmt: skip
+                print(rt.t(lang, "staff.bc.cli.state", id=num(b.id, lang),
+                           state=bc.state_name(rt, lang, b.state)))  # fmt: skip
     except bc.BroadcastError as exc:
         print(exc.text(rt, lang))
         return 1

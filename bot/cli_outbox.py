@@ -6,9 +6,9 @@ import argparse
 import getpass
 from datetime import datetime, time
 
-from bot.runtime import Runtime
 from handlers import outbox_admin
 from handlers.jalali import parse_jalali_date
+from handlers.runtime import Runtime
 from handlers.staff_auth import CLI_PREFIX
 
 

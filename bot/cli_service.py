@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot.runtime import Runtime
+from bot.runtime import Process
 from handlers.demo import load_demo
 
 log = logging.getLogger(__name__)
@@ -25,14 +25,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_shell)
 
 
-async def cmd_db_upgrade(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_db_upgrade(rt: Process, args: argparse.Namespace) -> int:
     """Apply every migration; safe to run again."""
     await rt.db.upgrade()
     print("database is up to date")
     return 0
 
 
-async def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_demo(rt: Process, args: argparse.Namespace) -> int:
     """Load the demo data, once."""
     await rt.db.check_migrated()
     now = rt.clock()
@@ -42,7 +42,7 @@ async def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_start(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_start(rt: Process, args: argparse.Namespace) -> int:
     """The quick start: everything a first run needs, then the bot or the terminal chat."""
     await cmd_db_upgrade(rt, args)
     await cmd_demo(rt, args)
@@ -52,7 +52,7 @@ async def cmd_start(rt: Runtime, args: argparse.Namespace) -> int:
     return await cmd_run(rt, args)
 
 
-async def cmd_run(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_run(rt: Process, args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     from bot.service import run_service
 
@@ -61,7 +61,7 @@ async def cmd_run(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_shell(rt: Runtime, args: argparse.Namespace) -> int:
+async def cmd_shell(rt: Process, args: argparse.Namespace) -> int:
     """The terminal chat (buttons become numbered choices)."""
     from bot.shell import quiet_logs, run_shell
 

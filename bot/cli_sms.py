@@ -6,7 +6,7 @@ import argparse
 import secrets
 from datetime import UTC, datetime
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from sms.kavenegar import KavenegarError, KavenegarTransportError
 
 

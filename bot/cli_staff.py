@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TypeAlias
 
 from bot.cli_admin import add_lang, cli_actor, staff_lang
-from bot.runtime import Runtime
-from handlers import announce, casework, imports, outages, report
+from handlers import announce, casework, imports, outages, report, report_files
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
+from handlers.fmt import num
 from handlers.jalali import parse_jalali_date, parse_jalali_datetime
+from handlers.runtime import Runtime
 from storage.broadcasts import Progress
 from storage.models import Broadcast
 
@@ -171,8 +172,8 @@ async def cmd_broadcast(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 def _queued(rt: Runtime, lang: str, b: Broadcast) -> str:
-    return rt.t(lang, "staff.bc.cli.queued", id=sb.num(b.id, lang),
-                state=sb.state_name(rt, lang, b.state), total=sb.num(b.total, lang))  # fmt: skip
+    return rt.t(lang, "staff.bc.cli.queued", id=num(b.id, lang),
+                state=bc.state_name(rt, lang, b.state), total=num(b.total, lang))  # fmt: skip
 
 
 async def _progress(rt: Runtime, bid: int) -> Progress:
@@ -184,7 +185,7 @@ async def cmd_broadcast_status(rt: Runtime, args: argparse.Namespace) -> int:
     lang = staff_lang(rt, args)
 
     def line(p: Progress) -> str:
-        head = rt.t(lang, "staff.bc.cli.state", id=sb.num(args.id, lang), state="").rstrip(" :")
+        head = rt.t(lang, "staff.bc.cli.state", id=num(args.id, lang), state="").rstrip(" :")
         return f"{head}: {sb.progress_bar(rt, lang, p)}"
 
     try:
@@ -208,8 +209,8 @@ async def cmd_broadcast_cancel(rt: Runtime, args: argparse.Namespace) -> int:
     except bc.BroadcastError as exc:
         print(sb.error_text(rt, lang, exc))
         return 1
-    print(rt.t(lang, "staff.bc.cli.state", id=sb.num(b.id, lang),
-               state=sb.state_name(rt, lang, b.state)))  # fmt: skip
+    print(rt.t(lang, "staff.bc.cli.state", id=num(b.id, lang),
+               state=bc.state_name(rt, lang, b.state)))  # fmt: skip
     return 0
 
 
@@ -226,10 +227,10 @@ async def _import(rt: Runtime, args: argparse.Namespace, run: imports.Importer) 
     for err in res.errors:
         print(err)
     if res.errors:
-        print(rt.t(lang, "staff.cli.errors", n=sb.num(len(res.errors), lang)))
+        print(rt.t(lang, "staff.cli.errors", n=num(len(res.errors), lang)))
         return 1
-    print(rt.t(lang, "staff.cli.changed", changed=sb.num(res.changed, lang),
-               unchanged=sb.num(res.unchanged, lang)))  # fmt: skip
+    print(rt.t(lang, "staff.cli.changed", changed=num(res.changed, lang),
+               unchanged=num(res.unchanged, lang)))  # fmt: skip
     return 0
 
 
@@ -268,9 +269,9 @@ async def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
     if args.csv:
         await asyncio.to_thread(args.csv.write_text, report.to_csv(rep), encoding="utf-8")
     if args.xlsx:
-        await asyncio.to_thread(args.xlsx.write_bytes, report.to_xlsx(rt, rep, lang))
+        await asyncio.to_thread(args.xlsx.write_bytes, report_files.to_xlsx(rt, rep, lang))
     if args.chart:
-        await asyncio.to_thread(args.chart.write_bytes, await report.chart_png(rt, rep, lang))
+        await asyncio.to_thread(args.chart.write_bytes, await report_files.chart_png(rt, rep, lang))
     return 0
 
 

@@ -1,7 +1,9 @@
 """Sending claimed outbox rows: Telegram at its rate limits, SMS by batches, fallback to SMS.
 
-One `Delivery` per process holds the bot, the rate limiters and the outcome recorder, so the
-worker and the interactive adapters (send_now) share the same limits.
+One `Delivery` per process (bot/runtime.py's `Process.delivery`) holds the process's one Bot,
+the rate limiters and the outcome recorder, so the worker and the interactive adapters share the
+same limits and the same connection pool. `send` is the one way out: the worker hands it the
+rows it claimed, the adapters the rows their transaction enqueued already leased to this process.
 """
 
 from __future__ import annotations
@@ -18,19 +20,20 @@ from typing import Any
 
 import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.metrics import metrics_for
+from bot.metrics import Metrics
 from bot.ratelimit import ChatLimiter, TokenBucket
 from bot.recorder import Recorder
 from bot.render import render
-from bot.runtime import Runtime
-from bot.settings import Settings
 from bot.sms_out import SmsSender, backoff
+from handlers.runtime import Runtime
+from handlers.settings import Settings
 from storage import delivery as store
 from storage import reminders as reminder_store
-from storage.delivery import Job, Outcome
-from storage.outbox import DEADLINES
+from storage.delivery import Outcome
+from storage.outbox import DEADLINES, Job
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +54,20 @@ def concurrency(rate: float) -> int:
     return max(8, min(256, int(rate / 4) + 8))
 
 
-def make_bot(settings: Settings) -> telegram.Bot | None:
-    """The Bot for AMAYESH_TELEGRAM_API_URL (Telegram or Bale); None without a token."""
+def make_bot(settings: Settings) -> ExtBot[None] | None:
+    """The process's Bot for AMAYESH_TELEGRAM_API_URL (Telegram or Bale); None without a token.
+
+    An ExtBot, as python-telegram-bot's ApplicationBuilder would make, so the Application is
+    built on this one (bot/telegram.py) and its staff replies share the worker's pool. aiohttp,
+    not httpx: httpx's pool bookkeeping was a fifth of the bot's CPU per update
+    (bench/bot_throughput)."""
     if settings.telegram_token is None:
         return None
+    # The sends' slots, plus 8 for what goes around Delivery (getMe, staff replies, files).
     pool = concurrency(settings.telegram_rate) + 8  # aiohttp's pool costs no CPU per slot
     request = AiohttpRequest(pool=pool, read_timeout=15.0)
     base = settings.telegram_api_url.rstrip("/")
-    return telegram.Bot(
+    return ExtBot(
         settings.telegram_token.get_secret_value(),
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
@@ -75,12 +84,14 @@ def _seconds(exc: RetryAfter) -> float:
 
 
 class Delivery:
-    """The process's senders; build one with `delivery_for(rt, bot)`."""
+    """The process's senders (`Process.delivery`; a test may build a second "worker")."""
 
-    def __init__(self, rt: Runtime, bot: telegram.Bot | None, owner: str = OWNER) -> None:
+    def __init__(
+        self, rt: Runtime, bot: telegram.Bot | None, metrics: Metrics, owner: str = OWNER
+    ) -> None:
         s = rt.settings
-        self.rt, self.bot, self.owner = rt, bot, owner
-        self.recorder = Recorder(rt.db, owner, observe=metrics_for(rt).outcome)
+        self.rt, self.bot, self.metrics, self.owner = rt, bot, metrics, owner
+        self.recorder = Recorder(rt.db, owner, observe=metrics.outcome)
         # A burst allowance of 0.2 s of sending: when the process is not scheduled for a moment
         # (a busy machine), tokens saved up to that are spent afterwards, not lost (at 1/20 s,
         # 500/s reached 84%). The server counts requests as they arrive, so much more would let
@@ -92,10 +103,10 @@ class Delivery:
         # batches (the worker keeps one ready behind the one sending) both hold some.
         self._chat_order: dict[str, list[Any]] = {}
         self.sms = SmsSender(rt, self.recorder, owner)
-        self.own_bot: telegram.Bot | None = None  # made here, so closed here
 
-    async def deliver(self, jobs: list[Job]) -> None:
-        """Send claimed jobs and record every outcome before returning."""
+    async def send(self, jobs: list[Job]) -> None:
+        """Send jobs leased to this process (claimed by the worker, or enqueued already leased
+        by a chat reply) and record every outcome before returning."""
         jobs = await self._drop_cancelled(await self._drop_dead_reminders(jobs))
         chats: dict[str, list[Job]] = defaultdict(list)
         sms: list[Job] = []
@@ -149,7 +160,7 @@ class Delivery:
                 except RetryAfter as exc:
                     seconds = _seconds(exc)
                     log.info("telegram 429: waiting %.0f s", seconds)
-                    metrics_for(self.rt).throttle(seconds)
+                    self.metrics.throttle(seconds)
                     self.tg_rate.pause(seconds)  # a flood limit applies to the whole bot
                     continue
                 except Forbidden as exc:
@@ -175,7 +186,7 @@ class Delivery:
         if moved is None:
             self._fail(job, f"no mobile to fall back to ({reason})")
         else:
-            metrics_for(self.rt).fallbacks.inc()
+            self.metrics.fallbacks.inc()
         return moved
 
     def _fail(self, job: Job, reason: str) -> None:
@@ -238,32 +249,5 @@ class Delivery:
         return keep
 
     async def close(self) -> None:
+        """Write the outcomes still pending; the Bot is the process's (closed with it)."""
         await self.recorder.close()
-        if self.own_bot is not None:
-            if self.bot is self.own_bot:
-                self.bot = None
-            await self.own_bot.request.shutdown()  # never initialize()d: close the client
-            self.own_bot = None
-
-
-def delivery_for(rt: Runtime, bot: telegram.Bot | None = None) -> Delivery:
-    """The process's one Delivery for this runtime (created on first use)."""
-    d: Delivery | None = vars(rt).get("_delivery")
-    if d is None:
-        d = Delivery(rt, bot)
-        vars(rt)["_delivery"] = d
-    elif d.bot is None and bot is not None:
-        d.bot = bot
-    if d.bot is None and rt.settings.telegram_token is not None:
-        d.bot = d.own_bot = make_bot(rt.settings)
-    return d
-
-
-async def send_now(rt: Runtime, bot: telegram.Bot | None, ids: list[int]) -> None:
-    """Send rows enqueued with claim_for=OWNER right after their transaction committed."""
-    ids = [i for i in ids if i is not None]
-    if not ids:
-        return
-    async with rt.db.session() as s:
-        jobs = await store.claimed(s, OWNER, ids)
-    await delivery_for(rt, bot).deliver(jobs)

@@ -18,10 +18,11 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from bot import health
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings, SettingsError, load_settings
+from bot.runtime import open_runtime
 from handlers.i18n import Catalog
 from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
+from handlers.settings import Settings, SettingsError, load_settings
 
 LEVELS = ("ok", "warning", "error")
 MIN_FREE_GB = 1.0  # slips are photos: a day's worth is well under this

@@ -10,6 +10,7 @@ lifecycle, and its errors are worded here so the token (in the URL) never reache
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.runtime import Runtime
-from bot.server import RUNTIME
+from handlers.runtime import Runtime
 from sms.kavenegar import KavenegarError, KavenegarTransportError
 from storage.db import NotMigrated
 
@@ -196,8 +196,8 @@ def _webhook_summary(p: Probe) -> Probe:
     return Probe(True, {k: p.info[k] for k in keep if k in p.info}, at=p.at)
 
 
-async def readyz(request: web.Request) -> web.Response:
-    probes = await readiness(request.app[RUNTIME])
+async def readyz(rt: Runtime, request: web.Request) -> web.Response:
+    probes = await readiness(rt)
     down = [name for name, p in probes.items() if not p.ok]
     body = {
         "status": "unavailable" if down else "ready",
@@ -209,4 +209,4 @@ async def readyz(request: web.Request) -> web.Response:
 
 def install_health_routes(app: web.Application, rt: Runtime) -> None:
     """RouteInstaller: /readyz (init_app adds /healthz, the liveness check)."""
-    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/readyz", functools.partial(readyz, rt))

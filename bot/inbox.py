@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, ExtBot, JobQueue
 
 from bot.flood import ChatOrderedProcessor, FloodGuard
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import inbox as store
 
 log = logging.getLogger(__name__)

@@ -15,23 +15,19 @@ Two kinds of figure:
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import health
-from bot.runtime import Runtime
-from bot.server import RUNTIME
+from handlers.runtime import Runtime
 from storage import broadcasts as broadcast_store
 from storage import inbox as inbox_store
 from storage import monitoring
@@ -235,48 +231,3 @@ def _pool(rt: Runtime) -> Iterator[Metric]:
             with suppress(Exception):
                 g.add_metric([state], float(fn()))
     yield g
-
-
-def metrics_for(rt: Runtime) -> Metrics:
-    """The runtime's one Metrics (created on first use)."""
-    m: Metrics | None = vars(rt).get("_metrics")
-    if m is None:
-        m = vars(rt)["_metrics"] = Metrics(rt)
-    return m
-
-
-def observe(rt: Runtime, channel: str) -> AbstractAsyncContextManager[None]:
-    return metrics_for(rt).observe(channel)
-
-
-async def scrape(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
-    token = rt.settings.metrics_token
-    expected = token.get_secret_value() if token is not None else ""
-    if not expected:  # off: as if the route did not exist
-        raise web.HTTPNotFound()
-    given = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
-        raise web.HTTPUnauthorized(headers={"WWW-Authenticate": "Bearer"})
-    m = metrics_for(rt)
-    try:
-        await m.refresh()
-    except Exception as exc:  # the database may be down: the process's own figures still count
-        log.warning("metrics: reading the database failed: %s", type(exc).__name__)
-    body = generate_latest(m.registry)
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-def install_metrics_routes(app: web.Application, rt: Runtime) -> None:
-    """RouteInstaller: /metrics, and the event-loop lag monitor for the server's lifetime."""
-    app.router.add_get("/metrics", scrape)
-    m = metrics_for(rt)
-
-    async def start(_: web.Application) -> None:
-        m.start_lag_monitor()
-
-    async def stop(_: web.Application) -> None:
-        await m.stop_lag_monitor()
-
-    app.on_startup.append(start)
-    app.on_cleanup.append(stop)

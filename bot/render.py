@@ -25,7 +25,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from storage.delivery import Job
+from storage.outbox import Job
 
 # do_api_request warns that send_message exists; send_text uses the raw call on purpose.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'")

@@ -10,7 +10,7 @@ import argparse
 import logging
 from datetime import timedelta
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import otp
 from storage import retention as store
 from storage.admin import audit

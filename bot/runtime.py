@@ -1,55 +1,50 @@
-"""The one object that carries every dependency (mailroom's runtime): built once, passed down."""
+"""The process's runtime (mailroom's runtime): built once by `open_runtime`, passed down.
+
+`Process` is the runtime the features see (handlers/runtime.py: settings, database, catalogs,
+clock, SMS gateway) plus what one process owns and only the wiring touches: its one Telegram Bot
+(one connection pool, shared by the Application's staff replies and by every send), its one
+`Delivery` (the rate limiters and the outcome recorder that the worker and the chat replies
+share) and its `Metrics`. Declared here rather than stashed on the object, so each has a type.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, TypeVar
 
 import aiohttp
+import telegram
+import telegram.ext
 
-from bot.settings import Settings
+from bot.delivery import Delivery, make_bot
+from bot.metrics import Metrics
 from handlers.i18n import Catalog
+from handlers.runtime import Runtime
+from handlers.settings import Settings
 from sms.kavenegar import AsyncKavenegarAPI
 from storage.db import Database
-from storage.models import utcnow
-
-T = TypeVar("T")
 
 
-@dataclass
-class Runtime:
-    settings: Settings
-    db: Database
-    catalog: Catalog
-    http: aiohttp.ClientSession
-    sms: AsyncKavenegarAPI | None
-    clock: Callable[[], datetime] = field(default=utcnow)
-    # This process's copies of slow-changing reads; whoever stores an entry bounds its age.
-    memo: dict[str, Any] = field(default_factory=dict)
+@dataclass(kw_only=True)
+class Process(Runtime):
+    bot: telegram.ext.ExtBot[None] | None = field(init=False)
+    metrics: Metrics = field(init=False)
+    delivery: Delivery = field(init=False)
 
-    def t(self, lang: str | None, key: str, /, **params: object) -> str:
-        return self.catalog.t(lang, key, **params)
-
-    async def remember(
-        self, key: str, load: Callable[[datetime], Awaitable[tuple[T, datetime]]]
-    ) -> T:
-        """This process's copy of a slow-changing read: `load(now)` gives the value and the
-        moment it stops holding; until then (by `clock`) the copy is returned unread."""
-        now, hit = self.clock(), self.memo.get(key)
-        if hit is not None and hit[0] <= now < hit[1]:
-            return hit[2]  # type: ignore[no-any-return]  # memo: each key's own T
-        value, until = await load(now)
-        self.memo[key] = (now, until, value)
-        return value
+    def __post_init__(self) -> None:
+        self.bot = make_bot(self.settings)
+        self.metrics = Metrics(self)
+        self.observe = self.metrics.observe
+        self.delivery = Delivery(self, self.bot, self.metrics)
 
     async def close(self) -> None:
-        await self.http.close()
-        await self.db.dispose()
+        await self.delivery.close()
+        if self.bot is not None:
+            await self.bot.shutdown()  # what the Application initialised (no-op otherwise)
+            await self.bot.request.shutdown()  # sends made without initialize()
+        await super().close()
 
 
-async def open_runtime(settings: Settings, *, catalog: Catalog | None = None) -> Runtime:
+async def open_runtime(settings: Settings, *, catalog: Catalog | None = None) -> Process:
     """Open the database and HTTP session; must run inside the event loop."""
     # trust_env=False: a proxy from the environment must never see API keys or loopback calls.
     http = aiohttp.ClientSession(trust_env=False, timeout=aiohttp.ClientTimeout(total=30))
@@ -61,7 +56,7 @@ async def open_runtime(settings: Settings, *, catalog: Catalog | None = None) ->
             base_url=settings.kavenegar_api_url,
             timeout=settings.kavenegar_timeout,
         )
-    return Runtime(
+    return Process(
         settings=settings,
         db=Database(settings.database_url),
         catalog=catalog or Catalog(),

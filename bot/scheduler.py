@@ -11,19 +11,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 
 from bot import retention, sms_account
-from bot.runtime import Runtime
+from bot.runtime import Process
 from handlers.broadcasts import start_due
+from handlers.cases import close_windows
 from handlers.reminders import queue_due_deadline_reminders
 from storage import delivery as store
 
 log = logging.getLogger(__name__)
 
-Hook = Callable[[Runtime], Awaitable[object]]
+Hook = Callable[[Process], Awaitable[object]]
 # Other features add their periodic work here (the SMS helper: poll sms/status for reports).
 HOOKS: list[Hook] = []
 
 
-async def tick(rt: Runtime, hooks: Sequence[Hook] = ()) -> None:
+async def tick(rt: Process, hooks: Sequence[Hook] = ()) -> None:
     """One round of every chore; a failing chore is logged and does not stop the others."""
     chores: list[tuple[str, Hook]] = [
         ("requeue", _requeue), ("broadcasts", _broadcasts), ("deadlines", _deadlines),
@@ -38,30 +39,28 @@ async def tick(rt: Runtime, hooks: Sequence[Hook] = ()) -> None:
             log.exception("scheduler chore %s failed", name)
 
 
-async def _requeue(rt: Runtime) -> None:
+async def _requeue(rt: Process) -> None:
     async with rt.db.session() as s:
         n = await store.requeue_expired(s, rt.clock())
     if n:
         log.info("requeued %d rows whose lease ran out", n)
 
 
-async def _broadcasts(rt: Runtime) -> None:
+async def _broadcasts(rt: Process) -> None:
     async with rt.db.session() as s:
         started = await start_due(rt, s)
     for bid in started:
         log.info("started scheduled broadcast %d", bid)
 
 
-async def _deadlines(rt: Runtime) -> None:
+async def _deadlines(rt: Process) -> None:
     async with rt.db.session() as s:
         n = await queue_due_deadline_reminders(rt, s)
     if n:
         log.info("queued %d campaign-deadline reminders", n)
 
 
-async def _windows(rt: Runtime) -> None:
-    from handlers.cases import close_windows
-
+async def _windows(rt: Process) -> None:
     async with rt.db.session() as s:
         n = await close_windows(rt, s)
     if n:
@@ -69,7 +68,7 @@ async def _windows(rt: Runtime) -> None:
 
 
 async def run_scheduler(
-    rt: Runtime, stop: asyncio.Event, *, interval: float = 15.0, hooks: Sequence[Hook] = ()
+    rt: Process, stop: asyncio.Event, *, interval: float = 15.0, hooks: Sequence[Hook] = ()
 ) -> None:
     """Tick every `interval` seconds until `stop` is set."""
     while not stop.is_set():

@@ -7,11 +7,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot import console
-from bot.runtime import Runtime
+from bot.runtime import Process
 
-RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
-
-RouteInstaller = Callable[[web.Application, Runtime], None]
+# Each installer binds its handlers to the runtime it is given (no application key to look up).
+RouteInstaller = Callable[[web.Application, Process], None]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -21,10 +20,9 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def init_app(rt: Runtime, installers: list[RouteInstaller] | None = None) -> web.Application:
+def init_app(rt: Process, installers: list[RouteInstaller] | None = None) -> web.Application:
     """Every route is added here, from the features that bring one."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
-    app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
     app.add_subapp(console.PREFIX, console.console_app(rt))  # the staff console, /staff/
     for install in installers or []:

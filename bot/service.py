@@ -8,10 +8,9 @@ import logging
 import signal
 
 from bot.alerts import alerts_hook
-from bot.delivery import make_bot
 from bot.health import install_health_routes
-from bot.metrics import install_metrics_routes
-from bot.runtime import Runtime
+from bot.metrics_route import install_metrics_routes
+from bot.runtime import Process
 from bot.scheduler import run_scheduler
 from bot.server import init_app, serve
 from bot.webhook import TelegramRunner
@@ -33,7 +32,7 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-async def run_service(rt: Runtime) -> None:
+async def run_service(rt: Process) -> None:
     """Run until SIGINT/SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -48,11 +47,8 @@ async def run_service(rt: Runtime) -> None:
         await telegram.start()
     settle_heap()
     log.info("listening on %s:%s", rt.settings.http_host, rt.settings.http_port)
-    # One Bot for the whole process: the Telegram Application should be built on this one too,
-    # so replies (send_now) and the worker share the same rate limits.
-    bot = make_bot(rt.settings)
     tasks = [
-        asyncio.create_task(run_worker(rt, stop, bot=bot), name="worker"),
+        asyncio.create_task(run_worker(rt, stop), name="worker"),
         asyncio.create_task(
             run_scheduler(rt, stop, hooks=[delivery_report_hook(), alerts_hook()]),
             name="scheduler",

@@ -14,13 +14,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot import delivery
-from bot.runtime import Runtime
+from bot.runtime import Process
 from handlers import dialog
 from handlers.base import Button, Reply
 from handlers.convo import Event, SlipFile
 from handlers.datafiles import preload
-from sms.text import mask_mobile, normalize_digits
 from storage import conversations as store
+from storage.outbox import Job
+from storage.text import mask_mobile, normalize_digits
 
 CHANNEL = "shell"
 Reader = Callable[[str], Awaitable[str]]
@@ -103,11 +104,12 @@ async def read_event(line: str, choices: list[str]) -> Event | None:
     return Event("text", text=line)
 
 
-async def turn(rt: Runtime, chat_id: str, event: Event) -> list[Reply]:
+async def turn(rt: Process, chat_id: str, event: Event) -> list[Reply]:
     """One exchange; the replies' outbox rows are marked sent (this terminal showed them)."""
     since = rt.clock()
-    replies, ids = await dialog.handle(rt, CHANNEL, chat_id, event, owner=delivery.OWNER)
-    await delivery.send_now(rt, None, ids)
+    jobs: list[Job] = []
+    replies, _ = await dialog.handle(rt, CHANNEL, chat_id, event, owner=delivery.OWNER, jobs=jobs)
+    await rt.delivery.send(jobs)
     if rt.sms is None:
         async with rt.db.session() as s:
             for mobile, text in await store.otp_sent_since(s, since):
@@ -116,7 +118,7 @@ async def turn(rt: Runtime, chat_id: str, event: Event) -> list[Reply]:
 
 
 async def run_shell(
-    rt: Runtime, chat_id: str, *, read: Reader = _stdin, write: Writer = print
+    rt: Process, chat_id: str, *, read: Reader = _stdin, write: Writer = print
 ) -> int:
     """Chat until /quit or end of input."""
     await preload()
@@ -141,5 +143,5 @@ async def run_shell(
         menu = menu_of(replies) or menu
         text, choices = render(replies, menu)
         write(text)
-    await delivery.delivery_for(rt).close()
+    await rt.delivery.close()
     return 0

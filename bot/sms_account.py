@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.runtime import Runtime
+from bot.runtime import Process
 from bot.sms_out import HELD_PREFIX
 from sms.kavenegar import KavenegarError, KavenegarTransportError
 from storage import sms_account as store
@@ -24,17 +24,7 @@ HELD_EVERY = timedelta(minutes=1)
 IDLE_EVERY = timedelta(minutes=30)
 
 
-async def alert_held(rt: Runtime, status: int, message: str) -> None:
-    """The sender hit an account-level error: log it and queue the admins' alert."""
-    log.error("sms account refused (kavenegar %d: %s): SMS are held until it can send again",
-              status, message)  # fmt: skip
-    day = rt.clock().astimezone(rt.settings.tz).date().isoformat()
-    text = rt.t("fa", "outbound.sms_held", status=status, reason=message)
-    async with rt.db.session() as s:
-        await store.alert_admins(s, f"alert:sms-held:{status}:{day}", text)
-
-
-async def check(rt: Runtime) -> None:
+async def check(rt: Process) -> None:
     """A scheduler chore: release held rows when the account can send; warn on low credit."""
     if rt.sms is None:
         return
@@ -54,9 +44,7 @@ async def check(rt: Runtime) -> None:
     if held and (credit is None or credit > 0):
         async with rt.db.session() as s:
             n = await store.release_held(s, HELD_PREFIX, now)
-        delivery = vars(rt).get("_delivery")
-        if delivery is not None:
-            delivery.sms.hold = None
+        rt.delivery.sms.hold = None
         log.warning("sms account can send again (credit %s): %d held rows released", credit, n)
         day = now.astimezone(rt.settings.tz).date().isoformat()
         async with rt.db.session() as s:

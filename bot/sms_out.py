@@ -10,17 +10,19 @@ from typing import Any
 
 from bot.ratelimit import TokenBucket
 from bot.recorder import Recorder
-from bot.runtime import Runtime
-from sms.kavenegar import MAX_RECEPTORS, KavenegarError, KavenegarTransportError
-from sms.segments import count_segments, fit_sms
+from handlers.runtime import Runtime
+from handlers.sms_parts import MAX_RECEPTORS, count_segments, fit_sms
+from sms.kavenegar import KavenegarError, KavenegarTransportError
 from sms.verify import is_verify_row, send_verify_row
-from storage.delivery import Job, Outcome
+from storage import sms_account as account_store
+from storage.delivery import Outcome
 from storage.otp import scrub_code
+from storage.outbox import Job
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# Delivery codes that mean the message will not arrive (DOMAIN.md).
+# Delivery codes that mean the message will not arrive (docs/text.md).
 _DEAD = {6, 11, 13, 14, 100}
 # A permanent error that one bad row can cause: split the batch in halves until it is found
 # (about 2·log2(200) = 16 calls for one bad receptor in 200, not 200).
@@ -37,6 +39,17 @@ HOLD_RECHECK = 300.0  # seconds
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... capped at 15 minutes."""
     return timedelta(seconds=min(900, 5 * 2 ** max(0, attempts - 1)))
+
+
+async def alert_held(rt: Runtime, status: int, message: str) -> None:
+    """The sender hit an account-level error: log it and queue the admins' alert (once per
+    error and Tehran day; bot/sms_account.py lets the held rows go and says so)."""
+    log.error("sms account refused (kavenegar %d: %s): SMS are held until it can send again",
+              status, message)  # fmt: skip
+    day = rt.clock().astimezone(rt.settings.tz).date().isoformat()
+    text = rt.t("fa", "outbound.sms_held", status=status, reason=message)
+    async with rt.db.session() as s:
+        await account_store.alert_admins(s, f"alert:sms-held:{status}:{day}", text)
 
 
 class SmsSender:
@@ -85,8 +98,6 @@ class SmsSender:
         self.hold, self._hold_since = (exc.status, exc.message), time.monotonic()
         self._hold_rows(jobs)
         if first:
-            from bot.sms_account import alert_held  # the alert module imports this one
-
             await alert_held(self.rt, exc.status, exc.message)
 
     async def _drop_expired_codes(self, jobs: list[Job]) -> list[Job]:

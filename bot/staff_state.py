@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import admin
 from storage import conversations as store
 

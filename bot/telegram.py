@@ -1,8 +1,8 @@
 """The Telegram/Bale adapter: python-telegram-bot's Application in front of handlers.dialog.
 
 Each update becomes an Event; the dialog saves the state and queues the replies as outbox rows
-claimed for this process in one transaction; send_now then sends them. Replies carry no parse
-mode, so nothing a user typed can be read as markup.
+leased to this process in one transaction; the process's Delivery then sends those rows.
+Replies carry no parse mode, so nothing a user typed can be read as markup.
 """
 
 from __future__ import annotations
@@ -14,18 +14,15 @@ from telegram import ChatMember, Document, PhotoSize, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import delivery
-from bot.aiohttp_request import AiohttpRequest
+from bot import delivery, telegram_broadcast, telegram_cases, telegram_review, telegram_staff
 from bot.flood import FloodGuard
 from bot.inbox import Inbox, InboxProcessor, TgApp, bot_key
-from bot.metrics import observe
-from bot.runtime import Runtime
-from bot.telegram_staff import register_staff_handlers
+from bot.runtime import Process
 from handlers import dialog
 from handlers.convo import Event, SlipFile
 from handlers.receipts import MAX_BYTES
 from storage import delivery as delivery_store
-from storage.delivery import Job
+from storage.outbox import Job
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -34,7 +31,7 @@ CHANNEL = "telegram"
 class TelegramAdapter:
     """Holds what the update callbacks share: the runtime and the flood counter."""
 
-    def __init__(self, rt: Runtime, inbox: Inbox, flood: FloodGuard | None = None) -> None:
+    def __init__(self, rt: Process, inbox: Inbox, flood: FloodGuard | None = None) -> None:
         self.rt, self.inbox = rt, inbox
         self.inbox_key = inbox.bot
         self.flood = flood or FloodGuard()
@@ -53,17 +50,17 @@ class TelegramAdapter:
         if verdict != "ok":
             if verdict == "warn":
                 cause = f"flood:{update.update_id}"
-                ids = await dialog.say(
+                notice = await dialog.say(
                     self.rt, CHANNEL, chat_id, "common.slow_down", owner=delivery.OWNER, cause=cause
                 )
-                await delivery.send_now(self.rt, context.bot, ids)
+                await self.rt.delivery.send(notice)
             return
         event = await to_event(update)
         event.inbox = self.inbox_key
         jobs: list[Job] = []
         await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER, jobs=jobs)
-        if jobs:  # the rows are leased to this process: send them now (send_now, minus a read)
-            await delivery.delivery_for(self.rt, context.bot).deliver(jobs)
+        if jobs:  # the rows are leased to this process: send them now
+            await self.rt.delivery.send(jobs)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log without the token, and give the user a hint rather than silence."""
@@ -80,10 +77,10 @@ class TelegramAdapter:
         chat_id = str(update.effective_chat.id)
         try:
             cause = f"error:{uuid4().hex}"
-            ids = await dialog.say(
+            jobs = await dialog.say(
                 self.rt, CHANNEL, chat_id, "common.error", owner=delivery.OWNER, cause=cause
             )
-            await delivery.send_now(self.rt, context.bot, ids)
+            await self.rt.delivery.send(jobs)
         except Exception as exc:  # the database may be what failed; nothing more to do
             log.error("could not tell the user: %s", type(exc).__name__)
 
@@ -98,7 +95,7 @@ async def answer_button(update: Update) -> None:
         log.info("answerCallbackQuery failed (%s); handling the press anyway", type(exc).__name__)
 
 
-async def membership(rt: Runtime, chat_id: str, status: str) -> None:
+async def membership(rt: Process, chat_id: str, status: str) -> None:
     """my_chat_member: a block ("kicked") makes the chat unreachable (messages go by SMS),
     joining again ("member") makes it reachable."""
     async with rt.db.serial(), rt.db.session() as s:
@@ -150,27 +147,19 @@ async def fetch(item: PhotoSize | Document, mime: str, name: str) -> SlipFile:
     return SlipFile(data, mime, name, len(data))
 
 
-def build_application(rt: Runtime) -> TgApp:
-    """The real Application against AMAYESH_TELEGRAM_API_URL (Telegram or Bale)."""
+def build_application(rt: Process) -> TgApp:
+    """The real Application against AMAYESH_TELEGRAM_API_URL (Telegram or Bale), built on the
+    process's one Bot (bot/delivery.py's make_bot): one connection pool for replies, staff
+    answers and the worker's sends."""
     settings = rt.settings
-    if settings.telegram_token is None:
+    if settings.telegram_token is None or rt.bot is None:
         raise ValueError("AMAYESH_TELEGRAM_TOKEN is not set")
-    base = settings.telegram_api_url.rstrip("/")
     inbox = Inbox(rt, bot_key(settings.telegram_token.get_secret_value()))
-    builder = (
-        Application.builder()
-        .token(settings.telegram_token.get_secret_value())
-        .base_url(f"{base}/bot")
-        .base_file_url(f"{base}/file/bot")
-        # aiohttp, as the delivery worker's Bot: httpx's pool bookkeeping was a fifth of the
-        # bot's CPU per update in bench/bot_throughput.
-        .request(AiohttpRequest(pool=delivery.concurrency(settings.telegram_rate) + 8))
-        .get_updates_request(AiohttpRequest(pool=1, read_timeout=40.0))
-    )
+    builder = Application.builder().bot(rt.bot)
     flood = FloodGuard(limit=settings.telegram_flood_limit)
     # Updates arrive through the inbox (bot.inbox): our webhook route or bot.polling.
     builder = builder.concurrent_updates(
-        InboxProcessor(inbox, 32, flood, observe=lambda: observe(rt, CHANNEL))
+        InboxProcessor(inbox, 32, flood, observe=lambda: rt.observe(CHANNEL))
     ).updater(None)
     app = builder.build()
     inbox.application = app
@@ -179,6 +168,9 @@ def build_application(rt: Runtime) -> TgApp:
     app.bot_data["adapter"] = adapter
     app.add_handler(TypeHandler(Update, adapter.on_update))
     # Staff commands run first (group -1); anyone who is not staff falls through to the dialog.
-    register_staff_handlers(app, rt)
+    telegram_staff.register(app, rt)
+    telegram_review.register(app, rt)
+    telegram_cases.register(app, rt)  # /open, /exempt, /identity, /complaints
+    telegram_broadcast.register(app, rt)
     app.add_error_handler(adapter.on_error)
     return app

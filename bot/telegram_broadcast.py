@@ -11,12 +11,12 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.inbox import TgApp
-from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow
 from bot.telegram_staff import GROUP, LANG, TEXT_STEPS, Ctx, say, staff
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
 from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 3.0  # seconds between edits (Telegram allows about one edit a second)

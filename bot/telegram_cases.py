@@ -10,10 +10,10 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.inbox import TgApp
-from bot.runtime import Runtime
 from bot.telegram_staff import GROUP, LANG, Ctx, say, staff
 from handlers import cases, casework
 from handlers import staff_complaints as desk
+from handlers.runtime import Runtime
 
 
 async def on_open(rt: Runtime, update: Update, context: Ctx, actor: str) -> None:

@@ -11,11 +11,11 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.inbox import TgApp
-from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow
 from bot.telegram_staff import GROUP, LANG, TEXT_STEPS, Ctx, say, staff
 from handlers import review
 from handlers.review_copy import review_copy
+from handlers.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

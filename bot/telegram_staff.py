@@ -24,11 +24,11 @@ from telegram.ext import (
 )
 
 from bot.inbox import Inbox, TgApp, claim_staff, unclaim
-from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow, waiting
-from handlers import casework, imports, report
+from handlers import casework, imports, report, report_files
 from handlers import staff_complaints as desk
 from handlers.jalali import format_date, format_short
+from handlers.runtime import Runtime
 from handlers.staff_auth import Forbidden, actor_for, authorize, role_of
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ async def on_report(rt: Runtime, update: Update, context: Ctx, actor: str) -> No
     chat = update.effective_chat
     assert chat is not None
     bot = chat.get_bot()
-    png = await report.chart_png(rt, rep, LANG)
+    png = await report_files.chart_png(rt, rep, LANG)
     title = rt.t(
         LANG, "staff.report.title", day=format_date(rep.day, LANG), campaign=rep.campaign or "-"
     )
@@ -137,7 +137,7 @@ async def on_report(rt: Runtime, update: Update, context: Ctx, actor: str) -> No
     await say(update, report.to_text(rt, rep, LANG))
     name = f"report-{format_short(rep.day).replace('/', '-')}"
     await bot.send_document(chat.id, report.to_csv(rep).encode("utf-8"), filename=f"{name}.csv")
-    xlsx = await asyncio.to_thread(report.to_xlsx, rt, rep, LANG)
+    xlsx = await asyncio.to_thread(report_files.to_xlsx, rt, rep, LANG)
     await bot.send_document(chat.id, xlsx, filename=f"{name}.xlsx")
 
 
@@ -238,10 +238,9 @@ async def on_cancel(update: Update, context: Ctx) -> None:
     await once(rt, update, context, act())
 
 
-def register_staff_handlers(app: TgApp, rt: Runtime) -> None:
-    """Called by bot.telegram.build_application; everything staff lives behind this hook."""
-    from bot import telegram_broadcast, telegram_cases, telegram_review
-
+def register(app: TgApp, rt: Runtime) -> None:
+    """The commands of this module; bot.telegram.build_application registers it first, then
+    the review, cases and broadcast modules (which build on this one's helpers)."""
     app.bot_data["runtime"] = rt
     for name, right, action in (
         ("status", "statuses", on_status), ("report", "report", on_report),
@@ -251,6 +250,3 @@ def register_staff_handlers(app: TgApp, rt: Runtime) -> None:
     app.add_handler(CommandHandler("cancel", on_cancel), group=GROUP)
     app.add_handler(MessageHandler(filters.Document.ALL, on_csv), group=GROUP)
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text), group=GROUP)
-    telegram_review.register(app, rt)
-    telegram_cases.register(app, rt)  # /open, /exempt, /identity, /complaints
-    telegram_broadcast.register(app, rt)

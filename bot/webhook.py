@@ -14,8 +14,9 @@ from telegram import Update
 
 from bot.inbox import Inbox, TgApp, strip_nul
 from bot.polling import poll
-from bot.runtime import Runtime
+from bot.runtime import Process
 from bot.server import RouteInstaller
+from bot.telegram import build_application
 
 log = logging.getLogger(__name__)
 PATH = "/telegram/webhook"
@@ -56,7 +57,7 @@ def webhook_route(application: TgApp, secret: str) -> RouteInstaller:
             outage.clear()
         return web.Response(text="ok")
 
-    def install(app: web.Application, rt: Runtime) -> None:
+    def install(app: web.Application, rt: Process) -> None:
         app.router.add_post(PATH, receive)
 
     return install
@@ -65,9 +66,7 @@ def webhook_route(application: TgApp, secret: str) -> RouteInstaller:
 class TelegramRunner:
     """The bot in `amayesh run`: long polling, or a webhook when AMAYESH_WEBHOOK_URL is set."""
 
-    def __init__(self, rt: Runtime) -> None:
-        from bot.telegram import build_application
-
+    def __init__(self, rt: Process) -> None:
         self.rt = rt
         s = rt.settings
         self.application = build_application(rt)

@@ -13,12 +13,12 @@ from contextlib import suppress
 from datetime import datetime, time
 from typing import Any
 
-import telegram
-
-from bot.delivery import Delivery, delivery_for
+from bot.delivery import Delivery
 from bot.health import worker_beat
-from bot.runtime import Runtime
+from bot.runtime import Process
+from handlers.runtime import Runtime
 from storage import delivery as store
+from storage.outbox import Job
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ async def _lane(
 
     while not stop.is_set():
         worker_beat(rt)  # /readyz: the worker's last loop
-        jobs: list[store.Job] = []
+        jobs: list[Job] = []
         if outstanding < 2 * batch:  # claim the next batch while this one is still sending
             now = rt.clock()
             try:
@@ -74,7 +74,7 @@ async def _lane(
                 log.exception("claiming %s rows failed", channel)
         if jobs:
             outstanding += len(jobs)
-            task = asyncio.create_task(d.deliver(jobs))
+            task = asyncio.create_task(d.send(jobs))
             tasks.add(task)
             task.add_done_callback(functools.partial(done, n=len(jobs)))
             continue
@@ -106,15 +106,14 @@ async def _renew(rt: Runtime, d: Delivery, stop: asyncio.Event, lease: float) ->
 
 
 async def run_worker(
-    rt: Runtime,
+    rt: Process,
     stop: asyncio.Event,
     *,
-    bot: telegram.Bot | None = None,
     lease_seconds: float = LEASE_SECONDS,
     poll: float = 0.5,
 ) -> None:
-    """Deliver the outbox until `stop` is set."""
-    d = delivery_for(rt, bot)
+    """Deliver the outbox until `stop` is set, by the process's Delivery (and its one Bot)."""
+    d = rt.delivery
     if rt.db.is_sqlite:  # one process: any other owner's lease belongs to a dead process
         async with rt.db.session() as s:
             n = await store.requeue_expired(s, not_owner=d.owner)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.jalali import fa_digits, format_date, format_short
+from handlers.runtime import Runtime
+from handlers.sms_parts import fit_sms
 from handlers.staff_auth import require
-from sms.segments import fit_sms
 from storage import admin, broadcasts
 from storage.models import Broadcast, Campaign
 

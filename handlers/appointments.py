@@ -5,12 +5,13 @@ from __future__ import annotations
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import bullets, digits, link_first, moment
 from handlers.reminders import cancel_appointment_reminders
-from sms.text import normalize_digits
+from handlers.sms_parts import count_segments
 from storage.activity import record
 from storage.admin import audit
 from storage.appointments import SHOWN, appointment_for_update, set_state, upcoming_for
 from storage.household import members, visible_ids
 from storage.models import Appointment, Campaign, National
+from storage.text import normalize_digits
 
 
 def _block(
@@ -68,8 +69,6 @@ SMS_PARTS = 2  # the APPT answer by SMS: the times and offices, and how to answe
 
 def _sms(ctx: Ctx, appts: list[Appointment]) -> str:
     """As many appointments as fit in SMS_PARTS parts, then "+N more", then the answer keys."""
-    from sms.segments import count_segments
-
     tail = ctx.t("appointments.sms_answer")
     lines: list[str] = []
     for n, appt in enumerate(appts, start=1):

@@ -13,19 +13,31 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
+from handlers.audience import SegmentError, format_segment, parse_segment
+from handlers.fmt import num
 from handlers.i18n import LANGUAGES
 from handlers.jalali import format_datetime, parse_jalali_datetime
-from handlers.segments import SegmentError, format_segment, parse_segment
+from handlers.runtime import Runtime
+from handlers.sms_parts import count_segments
 from handlers.staff_auth import require
-from sms.segments import count_segments
-from sms.text import normalize_text
 from storage import broadcasts as store
 from storage.admin import audit
 from storage.audience import UnknownCampaign
 from storage.models import Broadcast
+from storage.text import normalize_text
 
 RIGHT = "broadcasts"
+
+
+def state_name(rt: Runtime, lang: str, state: str) -> str:
+    key = f"staff.bc.state.{state}"
+    return rt.t(lang, key) if rt.catalog.has(key, lang) else state
+
+
+def shown_state(p: store.Progress) -> str:
+    """A running broadcast with nothing left to send is done, whether or not the scheduler
+    has closed it yet."""
+    return "done" if p.state == "running" and p.remaining == 0 and p.total else p.state
 
 
 class BroadcastError(ValueError):
@@ -35,8 +47,6 @@ class BroadcastError(ValueError):
         self.key, self.params = f"broadcasts.{message}", params
 
     def text(self, rt: Runtime, lang: str) -> str:
-        from handlers.staff_broadcast import state_name
-
         params = dict(self.params)
         if "state" in params:
             params["state"] = state_name(rt, lang, str(params["state"]))
@@ -209,8 +219,6 @@ async def start_due(rt: Runtime, session: AsyncSession) -> list[int]:
 
 
 def format_progress(rt: Runtime, lang: str, p: store.Progress) -> str:
-    from handlers.staff_broadcast import num, shown_state, state_name
-
     c = p.counts
     eta = "-" if p.eta_seconds is None else num(round(p.eta_seconds / 60), lang)
     figures = {
@@ -224,8 +232,6 @@ def format_progress(rt: Runtime, lang: str, p: store.Progress) -> str:
 
 
 def format_report(rt: Runtime, lang: str, r: store.Report) -> str:
-    from handlers.staff_broadcast import num, state_name
-
     tg, sms = r.by_channel.get("telegram", {}), r.by_channel.get("sms", {})
     figures = {
         "total": r.total, "tg_sent": tg.get("sent", 0), "sms_sent": sms.get("sent", 0),

@@ -14,14 +14,13 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers import eligibility
 from handlers.base import Button, Ctx, Reply
 from handlers.casework import Outcome, national_lang
 from handlers.fmt import bullets, day, number, rials_and_toman
 from handlers.jalali import format_date
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
-from sms.text import normalize_id
 from storage import admin, casework
 from storage import cases as store
 from storage.campaigns import covers, current_and_recent, is_open
@@ -29,6 +28,7 @@ from storage.household import members
 from storage.models import Application, Campaign, National
 from storage.outbox import notify
 from storage.statuses import Status
+from storage.text import normalize_id
 
 REGISTERED, AWAITING = Status.REGISTERED.value, Status.AWAITING_PAYMENT.value
 

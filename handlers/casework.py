@@ -8,15 +8,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
+from handlers.fmt import number
 from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
-from sms.text import normalize_digits, normalize_id, normalize_text
 from storage import admin, casework
 from storage import cases as cases_store
 from storage.models import Application, National, StatusEvent
 from storage.outbox import notify
 from storage.statuses import TRANSITIONS, Status, can_move, parse_status
+from storage.text import normalize_digits, normalize_id, normalize_text
 
 EXEMPTION_BODIES = ("welfare", "relief", "municipality")
 
@@ -31,8 +32,6 @@ class Outcome:
 
     def text(self, rt: Runtime, lang: str = "fa") -> str:
         """Status codes in the params (old, new, allowed) are shown by their names."""
-        from handlers.fmt import number
-
         params = {k: number(v, lang) if type(v) is int else v for k, v in self.params.items()}
         sep = ", " if lang == "en" else "، "
         for name in ("old", "new"):

@@ -9,10 +9,10 @@ from handlers.base import Ctx, Reply
 from handlers.fmt import digits, local_day
 from handlers.jalali import jalali_year
 from handlers.workdays import add_working_days
-from sms.text import normalize_digits, normalize_text
 from storage import complaints as store
 from storage.activity import record
 from storage.models import Complaint
+from storage.text import normalize_digits, normalize_text
 
 MAX_CHARS = 2000
 SLA_WORKING_DAYS = 3

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from handlers.base import Button, Ctx, Reply
+from handlers.menu import main_menu
 
 EventKind = Literal["command", "text", "button", "photo", "document", "contact", "other"]
 
@@ -59,8 +60,6 @@ Step = Callable[[Ctx, State, Event], Awaitable[list[Reply]]]
 
 async def menu_reply(ctx: Ctx, text: str | None = None) -> Reply:
     """The main menu; unlinked users also get a "link my card" button."""
-    from handlers.menu import main_menu  # the feature helper's module, imported late
-
     reply = await main_menu(ctx)
     if text:
         reply = Reply(text=f"{text}\n\n{reply.text}", buttons=reply.buttons)

@@ -11,16 +11,15 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers import flows, linking, slip
 from handlers.base import Ctx, Reply
 from handlers.convo import Event, State, Step, cancel_button, hint, menu_reply
-from sms.text import fold_keyword, normalize_text
+from handlers.runtime import Runtime
 from storage import conversations as store
 from storage import delivery as delivery_store
 from storage import inbox
-from storage.delivery import Job
-from storage.outbox import enqueue
+from storage.outbox import Job, enqueue_reply
+from storage.text import fold_keyword, normalize_text
 
 STEPS: dict[str, Step] = {
     "link_card": linking.on_card,
@@ -45,8 +44,7 @@ async def handle(
 ) -> tuple[list[Reply], list[int]]:
     """Run one event through the conversation; returns the replies and their outbox ids.
 
-    With `jobs`, the rows are also handed back ready to send (Delivery.deliver), which spares
-    the sender reading back what was just written.
+    With `jobs`, the rows are also handed back as written, ready to send (Delivery.send).
     """
     base = f"reply:{channel}:{chat_id}:{event.update_id if event.update_id else uuid4().hex}"
     if event.kind in ("text", "photo", "document"):
@@ -104,17 +102,12 @@ async def _queue(
     jobs = []
     nid = ctx.national.id if ctx.national else None
     for i, reply in enumerate(replies):
-        extra = payload(reply)
-        row = await enqueue(
-            s, key=f"{base}:{i}", kind="reply", channel=ctx.channel, address=ctx.address,
-            text=reply.text, lang=ctx.lang, national_id=nid, payload=extra, urgent=True,
-            claim_for=owner,
+        job = await enqueue_reply(
+            s, owner=owner, key=f"{base}:{i}", channel=ctx.channel, address=ctx.address,
+            text=reply.text, lang=ctx.lang, national_id=nid, payload=payload(reply),
         )  # fmt: skip
-        if row is not None:
-            jobs.append(
-                Job(row, f"{base}:{i}", "reply", ctx.channel, ctx.address, ctx.lang, reply.text,
-                    None, extra, nid, True, None, 0, None, False)
-            )  # fmt: skip
+        if job is not None:
+            jobs.append(job)
     return jobs
 
 
@@ -232,14 +225,14 @@ async def stale_button(ctx: Ctx, st: State) -> list[Reply]:
 
 async def say(
     rt: Runtime, channel: str, chat_id: str, key: str, *, owner: str, cause: str
-) -> list[int]:
-    """One catalog message outside the conversation (slow down, something went wrong)."""
+) -> list[Job]:
+    """One catalog message outside the conversation (slow down, something went wrong); its
+    outbox row comes back leased to `owner`, to send after commit."""
     async with rt.db.serial(), rt.db.session() as s:
         lang = await store.lang_of(s, channel, chat_id) or rt.settings.default_language
         home = [[[rt.t(lang, "dialog.menu_button"), "menu:home"]]]
-        row = await enqueue(
-            s, key=f"reply:{channel}:{chat_id}:{cause}", kind="reply", channel=channel,
+        job = await enqueue_reply(
+            s, owner=owner, key=f"reply:{channel}:{chat_id}:{cause}", channel=channel,
             address=chat_id, text=rt.t(lang, key), lang=lang, payload={"buttons": home},
-            urgent=True, claim_for=owner,
         )  # fmt: skip
-    return [row] if row is not None else []
+    return [job] if job is not None else []

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 from handlers.base import Button, Ctx, Reply
 from handlers.fmt import day, digits
-from sms.segments import count_segments
-from sms.text import normalize_digits, normalize_id
+from handlers.sms_parts import count_segments
 from storage.activity import count_since, record
 from storage.campaigns import covers, current_and_recent, is_open
 from storage.household import national_by_card
 from storage.models import Campaign, National
+from storage.text import normalize_digits, normalize_id
 
 ROUND = "round_not_included"
 CARD_EXPIRED = "card_expired"

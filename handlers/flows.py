@@ -10,8 +10,8 @@ from handlers.base import Button, Ctx, Reply
 from handlers.convo import Event, State, ask, cancel_button, link_first, menu_reply
 from handlers.fmt import digits
 from handlers.linking import parse_year
-from sms.text import normalize_id, normalize_text
 from storage import household
+from storage.text import normalize_id, normalize_text
 
 PERSONAL = {"menu:receipt", "menu:appts", "menu:status"}
 # Checks of someone else's card + birth year a chat may make in an hour: enough for a family,

@@ -45,3 +45,12 @@ def link_first(ctx: Ctx) -> Reply:
 
 def bullets(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
+
+
+def num(n: float, lang: str) -> str:
+    """A figure for staff: 12٬345 in Persian digits (fa, prs, ps), 12,345 in English."""
+    return number(n, lang) if isinstance(n, int) else digits_of(f"{n:.1f}", lang)
+
+
+def digits_of(text: str, lang: str) -> str:
+    return text if lang == "en" else fa_digits(text.replace(".", "٫"))

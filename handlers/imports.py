@@ -11,19 +11,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.cases import campaign_for, start_case
 from handlers.casework import check_move, move, national_lang
 from handlers.jalali import format_datetime, parse_jalali_datetime
 from handlers.registry import RowError
 from handlers.reminders import schedule_appointment_reminders
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
-from sms.text import normalize_id, normalize_text
 from storage import admin, casework
 from storage.cases import last_event_at
 from storage.models import Application, National
 from storage.outbox import notify
 from storage.statuses import parse_status
+from storage.text import normalize_id, normalize_text
 
 STATUS_COLUMNS = ("card_number", "status", "note", "at")
 APPOINTMENT_COLUMNS = ("card_number", "office", "address", "starts_at", "attendees", "purpose")

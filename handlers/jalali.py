@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from sms.text import normalize_digits
+from storage.text import normalize_digits
 
 AFGHAN_MONTHS = (
     "حمل", "ثور", "جوزا", "سرطان", "اسد", "سنبله",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from handlers import otp
 from handlers.base import Button, Ctx, Reply
 from handlers.convo import Event, State, ask, cancel_button, hint, menu_reply
 from handlers.fmt import digits
-from sms.text import InvalidMobile, mask_mobile, normalize_id, normalize_mobile, normalize_text
+from handlers.subscriptions import subscribe_on_link
 from storage import activity, household
 from storage.linking import find_national, link_contact
 from storage.models import National
+from storage.text import InvalidMobile, mask_mobile, normalize_id, normalize_mobile, normalize_text
 
 MAX_TRIES = 5
 COOL_DOWN = timedelta(minutes=15)
@@ -115,8 +117,6 @@ async def on_contact(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
 
 async def send_code(ctx: Ctx, st: State) -> list[Reply]:
     """The SMS one-time code to the registry mobile (handlers/otp queues it)."""
-    from handlers import otp
-
     national = await _pending(ctx, st)
     if national is None or not national.mobile:
         return hint(ctx, st)
@@ -129,8 +129,6 @@ async def send_code(ctx: Ctx, st: State) -> list[Reply]:
 
 
 async def on_code(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
-    from handlers import otp
-
     national = await _pending(ctx, st)
     if national is None or not national.mobile:
         return hint(ctx, st)
@@ -151,8 +149,6 @@ async def on_code(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
 
 async def complete(ctx: Ctx, st: State, national: National) -> list[Reply]:
     """Link chat and mobile, subscribe, count it, and greet with the household if head."""
-    from handlers.subscriptions import subscribe_on_link
-
     if ctx.channel == "telegram":
         await link_contact(ctx.session, national.id, "telegram", ctx.address, take_over=True)
         await subscribe_on_link(ctx.session, national, "telegram", ctx.address)

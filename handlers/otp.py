@@ -20,10 +20,10 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
-from sms.text import normalize_mobile, normalize_text
+from handlers.runtime import Runtime
 from storage import otp as store
 from storage.outbox import enqueue
+from storage.text import normalize_mobile, normalize_text
 
 DIGITS = 6
 TTL = timedelta(minutes=5)

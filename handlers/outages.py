@@ -6,15 +6,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.casework import Outcome
 from handlers.jalali import format_datetime
 from handlers.menu import MEMO_KEY
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
-from sms.text import normalize_text
 from storage import admin, broadcasts
 from storage import outages as store
 from storage.models import Outage
+from storage.text import normalize_text
 
 MIN_NOTICE = timedelta(hours=72)  # the SLA: planned outages are announced 72 hours ahead
 REMINDER_BEFORE = timedelta(hours=24)

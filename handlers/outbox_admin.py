@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin
 from storage import failed as store

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sms.text import fold_keyword
+from storage.text import fold_keyword
 
 PROVINCES = (
     "آذربایجان شرقی", "آذربایجان غربی", "اردبیل", "اصفهان", "البرز", "ایلام", "بوشهر", "تهران",

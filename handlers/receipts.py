@@ -14,10 +14,10 @@ from handlers.base import Ctx, Reply
 from handlers.convo import SlipFile
 from handlers.fmt import number, rials_and_toman
 from handlers.jalali import jalali_year
-from sms.text import normalize_digits, normalize_id
 from storage import activity
 from storage import receipts as store
 from storage.models import Campaign
+from storage.text import normalize_digits, normalize_id
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.cases import campaign_for, start_case
 from handlers.imports import ImportResult, _card, _parse_all, _required
 from handlers.jalali import parse_jalali_datetime
 from handlers.registry import RowError
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin, casework
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from handlers.jalali import parse_jalali_date
-from sms.text import InvalidMobile, normalize_id, normalize_mobile, normalize_text
+from storage.text import InvalidMobile, normalize_id, normalize_mobile, normalize_text
 
 REQUIRED = (
     "card_number", "household_number", "is_head", "first_name", "last_name", "father_name",

@@ -10,9 +10,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.i18n import LANGUAGES
 from handlers.jalali import fa_digits, format_date, format_datetime
+from handlers.runtime import Runtime
 from storage import reminders as store
 from storage.models import Appointment, Campaign, National
 from storage.outbox import notify

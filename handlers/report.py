@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.fmt import number
 from handlers.jalali import format_date, format_short
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
 from storage import admin
 from storage import report as q
@@ -139,16 +139,3 @@ def to_text(rt: Runtime, report: DailyReport, lang: str = "fa") -> str:
         total = "" if so_far is None else f" / {number(so_far, lang)}"
         lines.append(f"{label(rt, lang, name)}: {number(day, lang)}{total}")
     return "\n".join(lines)
-
-
-async def chart_png(rt: Runtime, report: DailyReport, lang: str = "fa") -> bytes:
-    """The chart (handlers/report_files.py: Persian, right to left, numbers on the bars)."""
-    from handlers import report_files
-
-    return await report_files.chart_png(rt, report, lang)
-
-
-def to_xlsx(rt: Runtime, report: DailyReport, lang: str = "fa") -> bytes:
-    from handlers import report_files
-
-    return report_files.to_xlsx(rt, report, lang)

@@ -12,14 +12,12 @@ from __future__ import annotations
 import asyncio
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.runtime import Runtime
 from handlers.fmt import number
-from handlers.jalali import format_date
-
-if TYPE_CHECKING:
-    from handlers.report import DailyReport, Period
+from handlers.jalali import format_date, format_short
+from handlers.report import FIXED, DailyReport, Period, label
+from handlers.runtime import Runtime
 
 FONT_FAMILY = "Noto Sans Arabic"
 FONT_FILES = ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf")
@@ -62,9 +60,9 @@ def _bars(ax: Any, lang: str, names: list[str], series: Series, font: Any) -> No
     rtl = lang != "en"
     height = 0.8 / len(series)
     top = max((max(v) for _, v, _ in series if v), default=0)
-    for i, (label, values, color) in enumerate(series):
+    for i, (name, values, color) in enumerate(series):
         ys = [y + i * height for y in range(len(names))]
-        ax.barh(ys, values, height=height, color=color, label=shaped(label, lang))
+        ax.barh(ys, values, height=height, color=color, label=shaped(name, lang))
         for y, v in zip(ys, values, strict=True):  # the number just past the bar's end
             ax.annotate(number(v, lang), xy=(v, y), xytext=(-4 if rtl else 4, 0),
                         textcoords="offset points", ha="right" if rtl else "left",
@@ -99,8 +97,6 @@ def _draw(rt: Runtime, report: DailyReport, lang: str) -> bytes:
 def build_figure(rt: Runtime, report: DailyReport, lang: str = "fa") -> Any:
     """The chart's matplotlib Figure: activity bars, statuses reached, the SMS parts and cost."""
     from matplotlib.figure import Figure  # Figure needs no pyplot and no GUI backend
-
-    from handlers.report import FIXED, label
 
     font = _font()
     periods = [p for p in (report.today, report.so_far) if p is not None]
@@ -155,9 +151,6 @@ def to_xlsx(rt: Runtime, report: DailyReport, lang: str = "fa") -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
-
-    from handlers.jalali import format_short
-    from handlers.report import label
 
     wb = Workbook()
     ws = wb.active

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.casework import Outcome, move, national_lang
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
-from sms.text import normalize_text
 from storage import admin
 from storage import review as store
 from storage.statuses import Status, can_move
+from storage.text import normalize_text
 
 REASONS = ("unreadable", "wrong_amount", "wrong_account", "duplicate", "not_a_slip")
 

@@ -23,11 +23,11 @@ from handlers.staff_signin import (
     hash_password,
     set_login,
 )
-from sms.text import InvalidMobile, normalize_digits, normalize_mobile, normalize_text
 from storage import admin
 from storage import console_auth as auth
 from storage import staff_accounts as store
 from storage.models import Staff
+from storage.text import InvalidMobile, normalize_digits, normalize_mobile, normalize_text
 
 
 class AccountRefused(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import admin, console_auth
 
 RIGHTS = (

@@ -9,13 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers import broadcasts as bc
-from handlers.fmt import number
-from handlers.jalali import fa_digits, format_datetime
-from handlers.segments import format_segment
-from sms.kavenegar import MAX_RECEPTORS
-from sms.segments import count_segments
+from handlers.audience import format_segment
+from handlers.fmt import num
+from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
+from handlers.sms_parts import MAX_RECEPTORS, count_segments
 from storage.broadcasts import Progress
 
 
@@ -66,20 +65,6 @@ def _duration(rt: Runtime, lang: str, seconds: float) -> str:
     return rt.t(lang, "staff.bc.cli.minutes", n=num(minutes, lang))
 
 
-def num(n: float, lang: str) -> str:
-    """A figure for staff: 12٬345 in Persian digits (fa, prs, ps), 12,345 in English."""
-    return number(n, lang) if isinstance(n, int) else digits_of(f"{n:.1f}", lang)
-
-
-def digits_of(text: str, lang: str) -> str:
-    return text if lang == "en" else fa_digits(text.replace(".", "٫"))
-
-
-def state_name(rt: Runtime, lang: str, state: str) -> str:
-    key = f"staff.bc.state.{state}"
-    return rt.t(lang, key) if rt.catalog.has(key, lang) else state
-
-
 def estimate_text(rt: Runtime, lang: str, est: Estimate, when: datetime | None = None) -> str:
     at = format_datetime(when, rt.settings.tz, lang) if when else rt.t(lang, "staff.bc.now")
     return rt.t(
@@ -91,12 +76,6 @@ def estimate_text(rt: Runtime, lang: str, est: Estimate, when: datetime | None =
     )  # fmt: skip
 
 
-def shown_state(p: Progress) -> str:
-    """A running broadcast with nothing left to send is done, whether or not the scheduler
-    has closed it yet."""
-    return "done" if p.state == "running" and p.remaining == 0 and p.total else p.state
-
-
 def progress_bar(rt: Runtime, lang: str, p: Progress, width: int = 30) -> str:
     """[#########---------]  45%  running  sent 450  failed 3  cancelled 0  remaining 547 …
 
@@ -106,17 +85,17 @@ def progress_bar(rt: Runtime, lang: str, p: Progress, width: int = 30) -> str:
     c = p.counts
     sent = c.get("sent", 0) + c.get("delivered", 0)
     failed, left, cancelled = c.get("failed", 0), p.remaining, c.get("cancelled", 0)
-    state = shown_state(p)
+    state = bc.shown_state(p)
     share = (sent + failed) / p.total if p.total else (1.0 if state == "done" else 0.0)
     fill = round(width * share)
     eta = "-" if p.eta_seconds is None or state != "running" else _duration(rt, lang, p.eta_seconds)
     return rt.t(
         lang, "staff.bc.cli.bar", bar=f"[{'#' * fill}{'-' * (width - fill)}]",
-        percent=num(round(share * 100), lang), state=state_name(rt, lang, state),
+        percent=num(round(share * 100), lang), state=bc.state_name(rt, lang, state),
         sent=num(sent, lang), failed=num(failed, lang), cancelled=num(cancelled, lang),
         left=num(left, lang), rate=num(float(p.rate), lang), eta=eta,
     )  # fmt: skip
 
 
 def finished(p: Progress) -> bool:
-    return shown_state(p) in ("done", "cancelled")
+    return bc.shown_state(p) in ("done", "cancelled")

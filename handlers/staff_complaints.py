@@ -8,15 +8,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.casework import Outcome
 from handlers.jalali import format_datetime
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
-from sms.text import normalize_text
 from storage import admin
 from storage import staff_complaints as store
 from storage.models import Complaint, National
 from storage.outbox import enqueue, notify
+from storage.text import normalize_text
 
 EXCERPT = 120
 

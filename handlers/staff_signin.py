@@ -18,14 +18,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.otp import check_code, hash_code, new_code
+from handlers.runtime import Runtime
 from handlers.staff_auth import WEB_PREFIX
-from sms.text import normalize_text
 from storage import admin
 from storage import console_auth as store
 from storage.models import Staff, StaffSession
 from storage.outbox import enqueue
+from storage.text import normalize_text
 
 IDLE, TOUCH_EVERY = timedelta(minutes=30), timedelta(minutes=1)
 WINDOW = timedelta(minutes=15)

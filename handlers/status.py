@@ -8,7 +8,7 @@ from handlers.base import Button, Ctx, Reply
 from handlers.fmt import link_first, local_day
 from storage.household import members
 from storage.models import Application, National
-from storage.status import cases_of, history
+from storage.status_history import cases_of, history
 
 MAX_STEPS = 12  # older steps add little and make SMS and small screens long
 

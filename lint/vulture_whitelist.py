@@ -8,8 +8,8 @@ this file too (pyproject.toml), so an entry whose name was renamed or removed fa
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.console.web import Who
-from bot.settings import Settings
 from handlers import eligibility
+from handlers.settings import Settings
 from storage.models import Broadcast, Complaint, Contact, National, Outage, Receipt
 from storage.models.base import Base, UTCDateTime
 from storage.registry import ImportCounts

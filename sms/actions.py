@@ -22,7 +22,7 @@ from handlers import (
     subscriptions,
 )
 from handlers.base import Ctx, Reply
-from sms.segments import fit_sms
+from handlers.sms_parts import fit_sms
 from storage import conversations
 from storage import sms as store
 from storage.models import National

@@ -18,11 +18,11 @@ from typing import Any, overload
 import aiohttp
 import kavenegar
 
-from sms.segments import MAX_SMS_CHARS
+from handlers.sms_parts import MAX_RECEPTORS, MAX_SMS_CHARS
 
 log = logging.getLogger(__name__)
 
-# Every return.status Kavenegar documents (DOMAIN.md), for logs and admin screens.
+# Every return.status in Kavenegar's API reference, for logs and admin screens (docs/text.md).
 # fmt: off
 STATUS_TEXT: dict[int, str] = {
     200: "ok", 400: "missing or incomplete parameters", 401: "account disabled",
@@ -43,7 +43,6 @@ DELIVERY_TEXT: dict[int, str] = {
     100: "unknown message id",
 }
 # fmt: on
-MAX_RECEPTORS = 200
 MAX_STATUS_IDS = 500
 MAX_TOKEN_CHARS = 100
 

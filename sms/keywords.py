@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
 from handlers.base import Ctx, Reply
+from handlers.runtime import Runtime
 from sms.actions import ACTIONS, follow_up, sms_text
-from sms.text import InvalidMobile, fold_keyword, mask_mobile, normalize_id, normalize_mobile
-from sms.text import normalize_text as _norm
 from storage import sms as store
 from storage.outbox import enqueue
+from storage.text import InvalidMobile, fold_keyword, mask_mobile, normalize_id, normalize_mobile
+from storage.text import normalize_text as _norm
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.metrics import observe
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from sms.kavenegar import (
     DELIVERY_TEXT,
     MAX_STATUS_IDS,
@@ -47,7 +46,7 @@ async def route_fetched(
     failed = []
     for e in entries:
         try:
-            async with observe(rt, "sms"):
+            async with rt.observe("sms"):
                 await route(rt, str(e.get("sender") or ""), str(e.get("message") or ""),
                             str(e["messageid"]), line=str(e.get("receptor") or ""))  # fmt: skip
         except Exception:

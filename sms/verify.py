@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from sms.kavenegar import AsyncKavenegarAPI, KavenegarTransportError
+from handlers.runtime import SmsGateway
+from sms.kavenegar import KavenegarTransportError
 
 
 class VerifyRow(Protocol):
@@ -23,7 +24,7 @@ def is_verify_row(row: VerifyRow) -> bool:
     return bool(row.payload and row.payload.get("template") and row.payload.get("token"))
 
 
-async def send_verify_row(api: AsyncKavenegarAPI, row: VerifyRow) -> str:
+async def send_verify_row(api: SmsGateway, row: VerifyRow) -> str:
     """Send one code row with its template; returns Kavenegar's message id (the provider ref).
 
     Raises KavenegarError (with .retryable) as the other senders do; ValueError for a row

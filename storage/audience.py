@@ -26,6 +26,7 @@ from sqlalchemy.sql import Select
 
 from storage.db import inserted
 from storage.models import Application, Campaign, Contact, National, Outbox, Subscription, utcnow
+from storage.outbox import BROADCAST_CONFLICT, KEY_CONFLICT, default_deadline, insert_for
 
 # A language with no text of its own falls back to Persian (handlers/i18n.py's chain).
 FALLBACK = {"prs": "fa", "ps": "fa", "en": "fa", "ar": "fa"}
@@ -230,8 +231,6 @@ async def insert_messages(
     probes the unique index once more per row, a large share of a million-row insert).
     `sms_text` by language, like `texts`, gives each recipient the SMS in their own language.
     """
-    from storage.outbox import BROADCAST_CONFLICT, KEY_CONFLICT, default_deadline, insert_for
-
     deadline_at = deadline_at or default_deadline(kind, due_at)
 
     cols = {

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import strangers  # subscribers who linked no card (storage/strangers.py)
 from storage.audience import audience, count, insert_messages
 from storage.db import affected
 from storage.models import Broadcast, Outbox, utcnow
@@ -57,8 +58,6 @@ async def preview(
     session: AsyncSession, segment: dict[str, Any], lang: str = "fa"
 ) -> dict[str, int]:
     """How many would receive it, by channel (unlinked subscribers included)."""
-    from storage import strangers
-
     counts = await count(session, await audience(session, segment, lang))
     for channel, n in (await strangers.count(session, segment, lang)).items():
         counts[channel] = counts.get(channel, 0) + n
@@ -74,8 +73,6 @@ async def start(
         session, aud, key_prefix=f"bc:{b.id}:", kind="broadcast", texts=b.texts,
         sms_text=b.sms_text, due_at=now, broadcast_id=b.id, fresh=await _fresh(session, b),
     )  # fmt: skip
-    from storage import strangers  # subscribers who linked no card (storage/strangers.py)
-
     added += await strangers.queue(
         session, b.segment, broadcast_id=b.id, texts=b.texts, sms_text=b.sms_text, due_at=now,
         default_lang=default_lang,

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sms.text import fold_keyword
 from storage.models import Application, Broadcast, Campaign
+from storage.text import fold_keyword
 
 # A campaign that closed longer ago than this is history, not a "window closed" answer.
 RECENT_DAYS = 365

@@ -24,39 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import affected
 from storage.models import Broadcast, Contact, Outbox, utcnow
-from storage.outbox import sms_address
+from storage.outbox import COLUMNS, Job, sms_address
 
 # Interactive kinds are never held back by quiet hours, whatever their `urgent` flag says.
 ALWAYS_URGENT = ("reply", "otp")
 _T = Outbox.__table__
 # Inlined (not bound) so the planners can match the partial index ix_outbox_direct.
 _QUEUED: ColumnClause[str] = literal_column("'queued'")
-COLUMNS = (
-    Outbox.id, Outbox.key, Outbox.kind, Outbox.channel, Outbox.address, Outbox.lang,
-    Outbox.text, Outbox.sms_text, Outbox.payload, Outbox.national_id, Outbox.urgent,
-    Outbox.deadline_at, Outbox.attempts, Outbox.broadcast_id, Outbox.fell_back,
-)  # fmt: skip
-
-
-@dataclass
-class Job:
-    """A claimed outbox row, detached from the session."""
-
-    id: int
-    key: str
-    kind: str
-    channel: str
-    address: str
-    lang: str
-    text: str
-    sms_text: str | None
-    payload: dict[str, Any] | None
-    national_id: int | None
-    urgent: bool
-    deadline_at: datetime | None
-    attempts: int
-    broadcast_id: int | None
-    fell_back: bool
 
 
 @dataclass
@@ -136,18 +110,6 @@ async def cancelled_broadcasts(session: AsyncSession, ids: set[int]) -> set[int]
         select(Broadcast.id).where(Broadcast.id.in_(ids), Broadcast.state == "cancelled")
     )
     return set(rows)
-
-
-async def claimed(session: AsyncSession, owner: str, ids: Sequence[int]) -> list[Job]:
-    """Rows an interactive adapter enqueued with claim_for=owner, to send right away."""
-    if not ids:
-        return []
-    rows = await session.execute(
-        select(*COLUMNS).where(
-            Outbox.id.in_(list(ids)), Outbox.state == "sending", Outbox.lease_owner == owner
-        )
-    )
-    return _jobs(rows.all())
 
 
 _ST = bindparam("st", type_=String)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -23,6 +24,36 @@ DEADLINES: dict[str, timedelta] = {
 }
 
 
+# The columns a sender needs, as a Job holds them (claims and enqueue_reply return these).
+COLUMNS = (
+    Outbox.id, Outbox.key, Outbox.kind, Outbox.channel, Outbox.address, Outbox.lang,
+    Outbox.text, Outbox.sms_text, Outbox.payload, Outbox.national_id, Outbox.urgent,
+    Outbox.deadline_at, Outbox.attempts, Outbox.broadcast_id, Outbox.fell_back,
+)  # fmt: skip
+
+
+@dataclass
+class Job:
+    """An outbox row leased to a sender, detached from the session. Always built from a row the
+    database returned (`Job(**row._mapping)` over COLUMNS), never field by field."""
+
+    id: int
+    key: str
+    kind: str
+    channel: str
+    address: str
+    lang: str
+    text: str
+    sms_text: str | None
+    payload: dict[str, Any] | None
+    national_id: int | None
+    urgent: bool
+    deadline_at: datetime | None
+    attempts: int
+    broadcast_id: int | None
+    fell_back: bool
+
+
 def default_deadline(kind: str, due_at: datetime) -> datetime | None:
     """The deadline of a row of `kind` due at `due_at` when its writer gave none."""
     span = DEADLINES.get(kind)
@@ -32,6 +63,12 @@ def default_deadline(kind: str, due_at: datetime) -> datetime | None:
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
     return insert_of(session.get_bind().dialect.name)
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind  # the sessions of storage.db are always bound to its engine
+    assert bind is not None
+    return bind.dialect.name
 
 
 def insert_of(dialect: str) -> Any:
@@ -58,8 +95,9 @@ async def enqueue(
 ) -> int | None:
     """Queue one message in the caller's transaction; None when `key` was used before.
 
-    `claim_for` names a process that will send it right after commit (a reply): the row is
-    written already leased to it, so the worker leaves it alone unless that process dies.
+    `claim_for` names a process that will send it right after commit: the row is written
+    already leased to it, so the worker leaves it alone unless that process dies (replies are
+    written so by `enqueue_reply`, which hands the row back to send).
     """
     due_at = due_at or utcnow()
     values = dict(
@@ -71,8 +109,38 @@ async def enqueue(
     if claim_for is not None:
         values |= dict(state="sending", lease_owner=claim_for,
                        lease_until=utcnow() + timedelta(seconds=lease_seconds))  # fmt: skip
-    result = await session.execute(_insert_stmt(session.get_bind().dialect.name), values)
+    result = await session.execute(_insert_stmt(_dialect(session), False), values)
     return result.scalar_one_or_none()
+
+
+async def enqueue_reply(
+    session: AsyncSession,
+    *,
+    owner: str,
+    key: str,
+    channel: str,
+    address: str,
+    text: str,
+    lang: str,
+    national_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Job | None:
+    """Queue a reply to a chat leased to `owner` (the process answering: urgent, quiet hours
+    never hold it) and return the row as the database wrote it, for `Delivery.send` after
+    commit; None when `key` was used before (a replayed update)."""
+    values = dict(
+        key=key[:160], kind="reply", channel=channel, address=address, text=text, lang=lang,
+        national_id=national_id, sms_text=None, payload=payload, urgent=True, due_at=utcnow(),
+        deadline_at=None, state="sending", attempts=0, fell_back=False, created_at=utcnow(),
+        lease_owner=owner, lease_until=utcnow() + timedelta(seconds=REPLY_LEASE_SECONDS),
+    )  # fmt: skip
+    result = await session.execute(_insert_stmt(_dialect(session), True), values)
+    row = result.one_or_none()
+    return None if row is None else Job(**row._mapping)
+
+
+# As the worker's leases (bot/worker.py): a dead answerer's replies are taken over soon.
+REPLY_LEASE_SECONDS = 15.0
 
 
 # The conflict targets of the outbox's two partial unique indexes (see models.messaging).
@@ -87,10 +155,12 @@ BROADCAST_CONFLICT: dict[str, Any] = {
 
 
 @cache
-def _insert_stmt(dialect: str) -> Any:
+def _insert_stmt(dialect: str, job: bool) -> Any:
     """One INSERT per dialect, built once: the values travel as parameters, so every call hits
-    SQLAlchemy's compiled-statement cache instead of rebuilding the statement (hot path)."""
-    return insert_of(dialect)(Outbox).on_conflict_do_nothing(**KEY_CONFLICT).returning(Outbox.id)
+    SQLAlchemy's compiled-statement cache instead of rebuilding the statement (hot path).
+    With `job` it returns the sender's columns (a Job), else the id."""
+    stmt = insert_of(dialect)(Outbox).on_conflict_do_nothing(**KEY_CONFLICT)
+    return stmt.returning(*COLUMNS) if job else stmt.returning(Outbox.id)
 
 
 async def route(session: AsyncSession, national_id: int) -> tuple[str, str] | None:

@@ -12,13 +12,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.delivery import delivery_for
 from bot.inbox import Inbox, bot_key
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import open_runtime
 from bot.server import init_app
-from bot.settings import Settings
 from bot.webhook import TelegramRunner
 from handlers.demo import load_demo
+from handlers.runtime import Runtime
+from handlers.settings import Settings
 from sms.inbound import install_sms_routes
 from storage.models import National
 from tests.fakes.botapi import FakeBotAPI, SentMessage
@@ -65,7 +65,7 @@ async def running_bot(rt: Runtime) -> AsyncIterator[TelegramRunner]:
         yield runner
     finally:
         await runner.stop()
-        await delivery_for(rt).close()
+        await rt.delivery.close()
 
 
 @asynccontextmanager
@@ -84,7 +84,7 @@ async def webhook_bot(
         yield rt, client
     finally:
         await runner.stop()
-        await delivery_for(rt).close()
+        await rt.delivery.close()
         await client.close()
         await rt.close()
 

@@ -19,8 +19,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot.cli import build_parser
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from bot.runtime import open_runtime
+from handlers.runtime import Runtime
+from handlers.settings import Settings
 from storage.models import Application, Outbox, StatusEvent
 from tests.bot_kit import bot_settings, running_bot
 from tests.fakes.botapi import FakeBotAPI

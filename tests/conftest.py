@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings, load_settings
+from bot.runtime import open_runtime
+from handlers.runtime import Runtime
+from handlers.settings import Settings, load_settings
 from storage.db import upgrade
 from storage.models import Base
 from tests.bot_kit import bot_settings, running_bot, seeded_runtime

@@ -13,9 +13,9 @@ from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.runtime import Runtime
 from bot.server import init_app
 from handlers.broadcasts import create_broadcast
+from handlers.runtime import Runtime
 from handlers.staff_signin import set_login, set_password
 from storage.complaints import create as create_complaint
 from storage.models import National

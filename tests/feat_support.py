@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.runtime import Runtime
 from handlers.base import Ctx, Reply
 from handlers.demo import load_demo
+from handlers.runtime import Runtime
 from storage.models import National
 
 # Monday 2 Azar 1405, 13:30 in Tehran.

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings, load_settings
+from bot.runtime import open_runtime
 from bot.worker import run_worker
+from handlers.runtime import Runtime
+from handlers.settings import Settings, load_settings
 from storage.models import Contact, National, Outbox, Subscription, utcnow
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar

@@ -9,9 +9,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.runtime import Runtime
 from bot.server import init_app
 from handlers.demo import load_demo
+from handlers.runtime import Runtime
 from sms.inbound import install_sms_routes
 from sms.kavenegar import AsyncKavenegarAPI
 from storage.models import Outbox, utcnow

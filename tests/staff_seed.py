@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.runtime import Runtime
 from handlers.demo import load_demo
+from handlers.runtime import Runtime
 from storage import admin
 from storage.models import AuditLog, Outbox
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Appointment, Complaint, Subscription
 from tests.bot_kit import (
     ALI,

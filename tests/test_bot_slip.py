@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Application, Receipt, StatusEvent
 from tests.bot_kit import (
     GOL,

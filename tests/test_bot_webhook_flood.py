@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot.flood import LIMIT, FloodGuard
-from bot.runtime import Runtime
 from bot.webhook import HEADER, PATH
+from handlers.runtime import Runtime
 from storage.models import Conversation, Outbox
 from tests.bot_kit import Chat, bot_settings, datas, running_bot, seeded_runtime, webhook_bot
 from tests.fakes.botapi import FakeBotAPI

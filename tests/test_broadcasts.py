@@ -11,10 +11,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import Delivery
-from bot.runtime import Runtime
 from bot.worker import run_worker
 from handlers import broadcasts as bc
-from handlers.segments import SegmentError, format_segment, parse_segment
+from handlers.audience import SegmentError, format_segment, parse_segment
+from handlers.runtime import Runtime
 from sms.keywords import route
 from storage import broadcasts as bc_store
 from storage.models import National, Outbox
@@ -192,7 +192,7 @@ async def test_two_workers_on_postgresql_never_send_the_same_row(
             await link_chat(a, nid, 10_000 + i)
         async with a.db.session() as s:
             await bc.create_broadcast(a, s, CLI, "", "x")
-        vars(b)["_delivery"] = Delivery(b, None, owner="second-worker")
+        b.delivery = Delivery(b, None, b.metrics, owner="second-worker")
         stop = asyncio.Event()
         workers = [asyncio.create_task(run_worker(rt, stop, poll=0.05)) for rt in (a, b)]
         async with asyncio.timeout(60):

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime
 from bot.scheduler import tick
 from handlers.jalali import AFGHAN_MONTHS
-from sms.segments import count_segments
+from handlers.runtime import Runtime
+from handlers.sms_parts import count_segments
 from storage.models import Outbox, utcnow
 from tests.bot_kit import Chat, buttons
 from tests.cases_kit import (

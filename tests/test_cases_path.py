@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime
 from bot.scheduler import tick
 from handlers import cases, registrations
 from handlers import staff_complaints as desk
+from handlers.runtime import Runtime
+from handlers.sms_parts import count_segments
 from handlers.staff_auth import actor_for
 from sms.keywords import Command, parse, route
-from sms.segments import count_segments
 from storage.models import Application, Appointment, AuditLog, Broadcast, Outbox
 from tests.cases_kit import (
     HOUSEHOLD,

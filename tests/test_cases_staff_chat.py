@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from sms.keywords import route
 from storage import admin
 from storage.models import Outbox
@@ -27,7 +27,8 @@ async def brt(brt: Runtime) -> Runtime:
 
 async def notices(rt: Runtime, like: str) -> list[Outbox]:
     async with rt.db.session() as s:
-        return list(await s.scalars(select(Outbox).where(Outbox.key.like(like))))
+        q = select(Outbox).where(Outbox.key.like(like)).order_by(Outbox.id)
+        return list(await s.scalars(q))
 
 
 async def test_exempt_and_identity_from_the_staff_chat_show_on_the_status_screen(botapi, bot, brt):

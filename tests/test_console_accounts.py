@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Staff
 from tests.console_kit import PASSWORD, console_client, post_form, seed_console, sign_in
 from tests.staff_seed import audits

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import jdatetime
 
-from bot.runtime import Runtime
 from handlers.jalali import fa_digits
+from handlers.runtime import Runtime
 from tests.console_kit import console_client, national_id, post_form, seed_console, sign_in
 from tests.staff_seed import audits
 

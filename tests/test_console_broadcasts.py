@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers.jalali import fa_digits
+from handlers.runtime import Runtime
 from storage.models import Broadcast, Outbox
 from tests.console_kit import console_client, csrf_of, post_form, seed_console, sign_in
 from tests.staff_seed import audits

@@ -17,9 +17,9 @@ import pyotp
 import pytest
 from aiohttp import web
 
-from bot.runtime import Runtime
 from bot.server import init_app
 from bot.worker import run_worker
+from handlers.runtime import Runtime
 from handlers.staff_signin import set_login, set_password
 from storage import admin
 from tests.bot_kit import Chat, png, running_bot

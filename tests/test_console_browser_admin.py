@@ -14,9 +14,9 @@ import jdatetime
 import pytest
 from aiohttp import web
 
-from bot.runtime import Runtime
 from bot.server import init_app
 from handlers.jalali import fa_digits
+from handlers.runtime import Runtime
 from tests.console_kit import browser_sign_in, seed_console
 from tests.test_console_browser import ARGS, CHROMIUM, pw, shots  # noqa: F401
 

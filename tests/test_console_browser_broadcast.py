@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers.jalali import fa_digits
+from handlers.runtime import Runtime
 from tests.bot_kit import Chat, running_bot
 from tests.console_kit import browser_sign_in, seed_console
 from tests.fakes.botapi import FakeBotAPI

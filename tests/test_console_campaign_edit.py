@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Broadcast, Campaign
 from tests.console_kit import console_client, csrf_of, post_form, seed_console, sign_in
 from tests.staff_seed import audits

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Application, Campaign
 from tests.console_kit import console_client, post_form, seed_console, sign_in
 from tests.staff_seed import audits

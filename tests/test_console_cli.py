@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.runtime import open_runtime
-from bot.settings import load_settings
+from handlers.settings import load_settings
 from storage.models import AuditLog, Staff
 
 

@@ -10,7 +10,7 @@ from aiohttp import ClientResponse, FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Application, National
 from tests.console_kit import console_client, csrf_of, seed_console, sign_in
 from tests.staff_seed import audits

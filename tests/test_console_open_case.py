@@ -10,7 +10,7 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Application, AuditLog, National, Outbox
 from tests.cases_kit import ADMIN, KARIM, REVIEWER, ROYA, cli, seed_deployment
 from tests.console_kit import PASSWORD, console_client, post_form, sign_in

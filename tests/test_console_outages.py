@@ -7,8 +7,8 @@ from datetime import timedelta
 import jdatetime
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
 from handlers.jalali import fa_digits
+from handlers.runtime import Runtime
 from storage.models import Broadcast, Outage
 from tests.console_kit import console_client, post_form, seed_console, sign_in
 from tests.staff_seed import audits

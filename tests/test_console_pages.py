@@ -7,8 +7,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from bot.runtime import Runtime
 from handlers import review
+from handlers.runtime import Runtime
 from storage.models import Application
 from tests.console_kit import (
     console_client,

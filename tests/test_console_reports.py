@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from tests.console_kit import console_client, seed_console, sign_in
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pyotp
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage.models import Outbox
 from tests.console_kit import PASSWORD, console_client, csrf_of, post_form, seed_console, sign_in
 from tests.staff_seed import NOW, audits, outbox

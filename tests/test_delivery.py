@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery import OWNER, send_now
-from bot.runtime import Runtime
+from bot.delivery import OWNER
+from handlers.runtime import Runtime
 from storage.models import Contact, utcnow
-from storage.outbox import enqueue, notify
+from storage.outbox import enqueue_reply, notify
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import (
@@ -112,12 +112,12 @@ async def test_no_mobile_to_fall_back_to_fails_with_reason(
     assert row.state == "failed" and "blocked" in (row.error or "")
 
 
-async def test_send_now_sends_a_claimed_reply_at_once(wrt: Runtime, botapi: FakeBotAPI) -> None:
+async def test_a_reply_enqueued_leased_is_sent_at_once(wrt: Runtime, botapi: FakeBotAPI) -> None:
     async with wrt.db.session() as s:
-        oid = await enqueue(s, key="reply:1", kind="reply", channel="telegram", address="506",
-                            text="پاسخ", claim_for=OWNER)  # fmt: skip
-    assert oid is not None
-    await send_now(wrt, None, [oid])
+        job = await enqueue_reply(s, owner=OWNER, key="reply:1", channel="telegram",
+                                  address="506", text="پاسخ", lang="fa")  # fmt: skip
+    assert job is not None
+    await wrt.delivery.send([job])
     assert [m.text for m in botapi.messages_to(506)] == ["پاسخ"]
     [row] = await rows(wrt)
     assert row.state == "sent" and row.lease_owner is None

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from bot.cli import build_parser
 from bot.cli_outbox import cmd_failed, cmd_retry
-from bot.runtime import Runtime
 from bot.scheduler import tick
 from bot.worker import run_worker
 from handlers import broadcasts as bc
 from handlers.report import daily_report
+from handlers.runtime import Runtime
 from storage import admin
 from storage.models import AuditLog, utcnow
 from storage.outbox import enqueue, notify

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from sms.poller import delivery_report_hook, poll_delivery_reports
 from storage.models import Outbox, Subscription, utcnow
 from tests.fakes.kavenegar import FakeKavenegar

@@ -9,9 +9,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import open_runtime
 from bot.server import init_app
-from bot.settings import SettingsError, load_settings
+from handlers.runtime import Runtime
+from handlers.settings import SettingsError, load_settings
 from storage.models import AuditLog, Campaign, Household, National, Staff
 
 HEADER = (

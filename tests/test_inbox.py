@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from telegram import Update
 
-from bot.runtime import Runtime
 from bot.webhook import HEADER, PATH
+from handlers.runtime import Runtime
 from storage import admin
 from storage import inbox as inbox_store
 from storage.models import AuditLog, Complaint, Contact, InboundSms, InboxUpdate

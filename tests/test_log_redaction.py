@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.lograte import RepeatFilter
 from bot.redact import RedactFilter, Redactor
-from bot.settings import load_settings
+from handlers.settings import load_settings
 from storage.models import Outbox
 from tests.bot_kit import ALI, ALI_MOBILE, ALI_YEAR, Chat, seeded_runtime
 from tests.fakes.botapi import FakeBotAPI

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot.settings import load_settings
+from handlers.settings import load_settings
 from storage.db import Database
 from tests.bot_kit import ALI_MOBILE, Chat, seeded_runtime
 from tests.cases_kit import cli

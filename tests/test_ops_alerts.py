@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from bot import alerts
 from bot.inbox import bot_key
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import open_runtime
 from handlers.outages import schedule_outage
+from handlers.runtime import Runtime
 from storage import admin
 from storage import inbox as inbox_store
 from storage.outbox import enqueue

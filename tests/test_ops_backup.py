@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.backup import BackupError, backup, restore
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from bot.runtime import open_runtime
 from handlers import broadcasts as bc
 from handlers.demo import load_demo
+from handlers.runtime import Runtime
+from handlers.settings import Settings
 from storage.models import Application, National, Outbox, StatusEvent
 from tests.conftest import PG_URL
 

@@ -27,9 +27,9 @@ import pytest
 
 from bot.cli import build_parser
 from bot.health import install_health_routes
-from bot.metrics import install_metrics_routes
-from bot.runtime import Runtime
+from bot.metrics_route import install_metrics_routes
 from bot.server import init_app
+from handlers.runtime import Runtime
 from sms.inbound import install_sms_routes
 from tests.conftest import PG_URL
 

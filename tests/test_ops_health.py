@@ -11,10 +11,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.health import install_health_routes, worker_beat
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import open_runtime
 from bot.server import init_app
-from bot.settings import load_settings
 from bot.worker import run_worker
+from handlers.runtime import Runtime
+from handlers.settings import load_settings
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import wired_settings

@@ -7,10 +7,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from bot.metrics import install_metrics_routes, reason_of
-from bot.runtime import Runtime
+from bot.metrics import reason_of
+from bot.metrics_route import install_metrics_routes
 from bot.server import init_app
 from handlers import broadcasts as bc
+from handlers.runtime import Runtime
 from tests.bot_kit import Chat, running_bot, stored_not_run
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
@@ -53,7 +54,8 @@ async def test_metrics_after_a_conversation_and_a_broadcast(
             b = await bc.create_broadcast(wrt, s, "cli:test", "", "سلام")
         botapi.flood(801, retry_after=1)  # one 429 on the broadcast's first copy
         botapi.unknown_chat(803)  # no mobile either: this copy fails
-        await run_until(wrt, settled, bot=runner.application.bot)
+        assert runner.application.bot is wrt.bot  # one Bot: the worker sends with it too
+        await run_until(wrt, settled)
     # Two updates that came in after the bot stopped: stored, not yet run (the backlog).
     await stored_not_run(wrt, botapi, botapi.text_update(905, "/start"),
                          botapi.text_update(906, "/help"))  # fmt: skip

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime
 from handlers.otp import request_code, verify_code
-from sms.text import InvalidMobile
+from handlers.runtime import Runtime
 from sms.verify import is_verify_row, send_verify_row
 from storage.models import National, OtpCode, Outbox
+from storage.text import InvalidMobile
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.sms_support import ALI, Clock, with_demo, with_gateway
 

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.runtime import Runtime
 from handlers.otp import request_code, verify_code
+from handlers.runtime import Runtime
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import rows, run_until, settled, wired_runtime, wired_settings
 

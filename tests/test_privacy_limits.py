@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import retention
-from bot.runtime import Runtime
 from bot.scheduler import tick
 from bot.shell import turn
 from handlers.convo import Event
 from handlers.otp import request_code
+from handlers.runtime import Runtime
 from storage.models import AuditLog, InboxUpdate, OtpCode, Outbox
 from tests.bot_kit import ALI, ALI_MOBILE, ALI_YEAR, Chat, running_bot, stored_not_run
 from tests.fakes.botapi import FakeBotAPI
@@ -43,7 +43,7 @@ async def test_a_code_that_fails_keeps_no_plaintext(wrt: Runtime, kavenegar: Fak
 
 async def test_a_code_that_expires_unsent_keeps_no_plaintext(db_url: str) -> None:
     from bot.runtime import open_runtime
-    from bot.settings import load_settings
+    from handlers.settings import load_settings
 
     rt = await open_runtime(load_settings(database_url=db_url, quiet_hours=""))  # no SMS gateway
     try:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.runtime import Runtime
 from handlers.reminders import (
     cancel_appointment_reminders,
     queue_due_deadline_reminders,
     schedule_appointment_reminders,
 )
+from handlers.runtime import Runtime
 from storage.models import Application, Appointment, Campaign, National, utcnow
 from tests.fakes.botapi import FakeBotAPI
 from tests.helpers_delivery import (

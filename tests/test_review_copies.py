@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import admin
 from storage.models import Receipt
 from tests.bot_kit import Chat, png, running_bot

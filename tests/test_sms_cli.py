@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from bot import cli_sms
 from bot.cli import main
-from bot.runtime import Runtime, open_runtime
-from bot.settings import load_settings
+from bot.runtime import open_runtime
+from handlers.runtime import Runtime
+from handlers.settings import load_settings
 from storage.models import InboundSms, Outbox
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.sms_support import with_gateway

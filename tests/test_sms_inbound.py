@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from sms.inbound import INBOUND_FIELDS
 from sms.poller import run_receive_poller
 from storage.models import Complaint, InboundSms

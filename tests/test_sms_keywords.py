@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
+from handlers.sms_parts import MAX_SMS_CHARS, count_segments
 from sms.keywords import KEYWORDS, Command, parse, route
-from sms.segments import MAX_SMS_CHARS, count_segments
 from storage.models import Complaint, InboundSms, Outbox, Receipt, Subscription
 from tests.sms_support import ALI, GOL, STRANGER, ZAHRA, replies, reply_to, with_demo
 
@@ -263,7 +263,7 @@ async def test_router_never_fails(demo: Runtime, text: str) -> None:
 def test_help_names_every_keyword(lang: str) -> None:
     """HELP is the SMS user's only menu: a keyword it leaves out is one nobody finds."""
     from handlers.i18n import Catalog
-    from sms.text import normalize_digits
+    from storage.text import normalize_digits
 
     help_text = normalize_digits(Catalog().t(lang, "sms.help")).casefold()
     missing = [

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.runtime import open_runtime
-from bot.settings import load_settings
 from handlers.demo import load_demo
 from handlers.jalali import AFGHAN_MONTHS
+from handlers.settings import load_settings
 from storage.models import Application, AuditLog, Broadcast, Outage, Outbox, utcnow
 
 

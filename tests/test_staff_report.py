@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from handlers import report
+from handlers import report, report_files
 from handlers.jalali import parse_jalali_date
 from handlers.staff_auth import Forbidden, actor_for
 from storage.models import (
@@ -107,7 +107,7 @@ async def test_figures_for_the_day_and_the_campaign(rt):
     text = report.to_text(rt, rep, "fa")
     assert "فیش تأییدشده: ۱ / ۱" in text and "هزینه پیامک (ریال): ۲٬۴۰۰ / ۶٬۰۰۰" in text
     assert "پیامک: فرستاده: ۱ / ۲" in text and "sms" not in text  # no English in the report
-    png = await report.chart_png(rt, rep)
+    png = await report_files.chart_png(rt, rep)
     assert png.startswith(b"\x89PNG") and len(png) > 5000
 
 
@@ -120,15 +120,13 @@ async def test_report_needs_staff(rt):
 
 @pytest.mark.parametrize("lang", ["fa", "en"])
 async def test_chart_is_persian_right_to_left_with_numbers_and_sms_cost(rt, tmp_path, lang):
-    from handlers import report_files
-
     await seed_figures(rt)
     async with rt.db.session() as s:
         rep = await report.daily_report(rt, s, actor_for(BROADCASTER), DAY)
         empty = await report.daily_report(rt, s, actor_for(BROADCASTER), DAY + timedelta(days=9))
-    png = await report.chart_png(rt, rep, lang)
+    png = await report_files.chart_png(rt, rep, lang)
     (tmp_path / f"report-{lang}.png").write_bytes(png)  # --basetemp keeps it to look at
-    (tmp_path / f"empty-{lang}.png").write_bytes(await report.chart_png(rt, empty, lang))
+    (tmp_path / f"empty-{lang}.png").write_bytes(await report_files.chart_png(rt, empty, lang))
     assert png.startswith(b"\x89PNG") and len(png) > 20_000
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (1000, 850)  # two panels: activity and statuses
@@ -152,7 +150,7 @@ async def test_xlsx_is_a_right_to_left_sheet_with_persian_headers(rt):
     await seed_figures(rt)
     async with rt.db.session() as s:
         rep = await report.daily_report(rt, s, actor_for(BROADCASTER), DAY)
-    book = load_workbook(io.BytesIO(report.to_xlsx(rt, rep, "fa")))
+    book = load_workbook(io.BytesIO(report_files.to_xlsx(rt, rep, "fa")))
     sheet = book.active
     assert sheet.sheet_view.rightToLeft is True and sheet.title == "گزارش روزانه"
     rows = list(sheet.iter_rows(values_only=True))

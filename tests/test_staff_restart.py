@@ -8,9 +8,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from bot.runtime import open_runtime
 from bot.staff_state import CHANNEL, STAFF_TTL, staff_ids
+from handlers.runtime import Runtime
+from handlers.settings import Settings
 from storage import admin
 from storage.models import Application, Broadcast, Conversation
 from tests.bot_kit import Chat, bot_settings, datas, running_bot, seeded_runtime

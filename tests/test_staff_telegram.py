@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import telegram_broadcast
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import admin
 from storage.models import Application, AuditLog, Broadcast, Outbox
 from tests.bot_kit import Chat, datas, png

@@ -9,16 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console.pages import _int, national_page
 from bot.console.web import FORM, needs, rt_of, who
-from bot.runtime import Runtime
 from handlers import cases, casework, imports
 from handlers.casework import Outcome
 from handlers.jalali import parse_jalali_datetime
+from handlers.runtime import Runtime
 from handlers.staff_auth import require
-from sms.text import normalize_text
 from storage import casework as case_store
 from storage.console_lists import campaign_of
 from storage.household import national_by_id
 from storage.models import National
+from storage.text import normalize_text
 
 routes = web.RouteTableDef()
 

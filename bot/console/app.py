@@ -29,8 +29,8 @@ from bot.console import (
     slips,
 )
 from bot.console.web import PREFIX, RT, headers, signed_in
-from bot.runtime import Runtime
 from handlers.jalali import fa_digits, format_date, format_datetime
+from handlers.runtime import Runtime
 
 HERE = Path(__file__).parent
 MODULES = (signin, pages, actions, review, slips, complaints, lists, broadcasts, outages,

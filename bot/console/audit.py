@@ -11,12 +11,12 @@ from aiohttp import web
 
 from bot.console.pages import _int
 from bot.console.web import needs, page, rt_of
-from bot.runtime import Runtime
 from handlers.jalali import format_datetime, parse_jalali_date
 from handlers.report import day_bounds
-from sms.text import normalize_id, normalize_text
+from handlers.runtime import Runtime
 from storage import console_audit
 from storage.console_audit import AuditFilter
+from storage.text import normalize_id, normalize_text
 
 routes = web.RouteTableDef()
 PER = 50

@@ -14,18 +14,19 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.console.pages import _int
 from bot.console.web import needs, page, rt_of, who
-from bot.runtime import Runtime
 from handlers import broadcasts as bc
 from handlers import staff_broadcast as sb
+from handlers.audience import KEYS
+from handlers.fmt import num
 from handlers.i18n import LANGUAGES
-from handlers.segments import KEYS
-from sms.segments import count_segments
+from handlers.runtime import Runtime
+from handlers.sms_parts import count_segments
 from storage import admin
 from storage import broadcasts as store
 from storage.statuses import Status
 
 routes = web.RouteTableDef()
-# The segment builder's fields, in the order of handlers.segments.KEYS; free text or a choice.
+# The segment builder's fields, in the order of handlers.audience.KEYS; free text or a choice.
 FREE = ("province", "city", "campaign")
 CHOICES: dict[str, tuple[str, ...]] = {
     "eligibility": ("eligible", "ineligible"),
@@ -48,7 +49,7 @@ def _fields(form: Any) -> dict[str, str]:
 
 def segment_text(fields: dict[str, str]) -> str:
     """The builder's fields as the segment text the CLI takes ("province=…,status=…"), so the
-    one parser (handlers.segments) validates and normalises both."""
+    one parser (handlers.audience) validates and normalises both."""
     return ",".join(f"{k}={fields[k]}" for k in SEGMENT_FIELDS if fields.get(k))
 
 
@@ -92,7 +93,7 @@ async def listing(request: web.Request) -> web.Response:
         rows = await store.recent(s, 50, _int(before) if before else None)
         figures = [(b, await bc.broadcast_progress(rt, s, b.id)) for b in rows]
         camps = await admin.list_campaigns(s)  # each one's announcement starts from here
-    return page(request, "broadcasts.html", rows=figures, shown=sb.shown_state, campaigns=camps,
+    return page(request, "broadcasts.html", rows=figures, shown=bc.shown_state, campaigns=camps,
                 segment=lambda seg: segment_words(rt, seg))  # fmt: skip
 
 
@@ -110,8 +111,8 @@ async def parts(request: web.Request) -> web.Response:
     seg = count_segments(text)
     return web.json_response({"chars": len(text), "encoding": seg.encoding, "parts": seg.parts,
                               "label": rt_of(request).t("fa", "console.bc.parts_label",
-                                                        chars=sb.num(len(text), "fa"),
-                                                        parts=sb.num(seg.parts, "fa"),
+                                                        chars=num(len(text), "fa"),
+                                                        parts=num(seg.parts, "fa"),
                                                         enc=seg.encoding.upper())})  # fmt: skip
 
 
@@ -128,8 +129,8 @@ async def audience(request: web.Request) -> web.Response:
     tg, sms = pv.by_channel.get("telegram", 0), pv.by_channel.get("sms", 0)
     return web.json_response({"telegram": tg, "sms": sms, "total": pv.total,
                               "label": rt.t("fa", "console.bc.audience_label",
-                                            total=sb.num(pv.total, "fa"), tg=sb.num(tg, "fa"),
-                                            sms=sb.num(sms, "fa"))})  # fmt: skip
+                                            total=num(pv.total, "fa"), tg=num(tg, "fa"),
+                                            sms=num(sms, "fa"))})  # fmt: skip
 
 
 @routes.post("/broadcasts/preview")
@@ -190,12 +191,12 @@ async def _figures(rt: Runtime, bid: int) -> dict[str, Any]:
             r = await bc.broadcast_report(rt, s, bid)
         except bc.BroadcastError:
             raise web.HTTPNotFound() from None
-    c, state = p.counts, sb.shown_state(p)
+    c, state = p.counts, bc.shown_state(p)
     sent, failed = c.get("sent", 0) + c.get("delivered", 0), c.get("failed", 0)
     share = (sent + failed) / p.total if p.total else (1.0 if state == "done" else 0.0)
     eta = (sb._duration(rt, "fa", p.eta_seconds)
            if p.eta_seconds is not None and state == "running" else "-")  # fmt: skip
-    return {"state": state, "state_label": sb.state_name(rt, "fa", state), "total": p.total,
+    return {"state": state, "state_label": bc.state_name(rt, "fa", state), "total": p.total,
             "sent": sent, "failed": failed, "fell_back": r.fell_back, "remaining": p.remaining,
             "cancelled": c.get("cancelled", 0), "rate": round(p.rate, 1), "eta": eta,
             "percent": round(share * 100), "parts": r.sms_parts,
@@ -223,7 +224,7 @@ async def one(request: web.Request) -> web.Response:
 async def progress(request: web.Request) -> web.Response:
     fig = await _figures(rt_of(request), _int(request.match_info["bid"]))  # Persian digits
     rt = rt_of(request)
-    shown = {k: sb.num(v, "fa") if isinstance(v, int | float) and not isinstance(v, bool) else v
+    shown = {k: num(v, "fa") if isinstance(v, int | float) and not isinstance(v, bool) else v
              for k, v in fig.items() if k != "failures"}  # fmt: skip
     shown["cost"] = rt.t("fa", "console.bc.rials", n=shown["cost"])
     return web.json_response(shown | {"raw": fig["percent"]})

@@ -17,8 +17,8 @@ from bot.cli_admin import _campaign_fields
 from bot.console.web import FORM, needs, page, rt_of, who
 from handlers import cases
 from handlers.jalali import fa_digits
-from sms.text import normalize_text
 from storage import admin
+from storage.text import normalize_text
 
 routes = web.RouteTableDef()
 KINDS = ("renewal", "replacement", "issuance")

@@ -17,9 +17,9 @@ from aiohttp import web
 
 from bot.console.imports import KINDS, TOKEN, _allowed, _dir, _report
 from bot.console.web import needs, page, rt_of, who
-from bot.runtime import Runtime
 from handlers.import_jobs import Progress
 from handlers.jalali import fa_digits
+from handlers.runtime import Runtime
 
 routes = web.RouteTableDef()
 log = logging.getLogger(__name__)

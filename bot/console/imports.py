@@ -21,10 +21,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.console.web import big_body, needs, page, rt_of, who
-from bot.runtime import Runtime
 from handlers import imports, registrations
 from handlers.import_jobs import Progress, upsert_with_progress
 from handlers.registry import parse_nationals
+from handlers.runtime import Runtime
 from storage import admin
 
 routes = web.RouteTableDef()

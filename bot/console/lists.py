@@ -13,8 +13,8 @@ from openpyxl import Workbook
 
 from bot.console.pages import _int
 from bot.console.web import needs, page, rt_of, who
-from bot.runtime import Runtime
 from handlers.jalali import format_short
+from handlers.runtime import Runtime
 from storage import admin, console_lists
 from storage.statuses import Status
 

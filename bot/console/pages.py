@@ -10,12 +10,12 @@ from typing import Any
 from aiohttp import web
 
 from bot.console.web import FORM, needs, page, rt_of, who
-from bot.runtime import Runtime
 from handlers import report
 from handlers.casework import EXEMPTION_BODIES
-from sms.text import InvalidMobile, normalize_id, normalize_mobile, normalize_text
+from handlers.runtime import Runtime
 from storage import console_lists, console_search
 from storage.statuses import TRANSITIONS, Status
+from storage.text import InvalidMobile, normalize_id, normalize_mobile, normalize_text
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()

@@ -9,9 +9,9 @@ from datetime import date
 from aiohttp import web
 
 from bot.console.web import needs, page, rt_of, who
-from bot.runtime import Runtime
 from handlers import report, report_files
 from handlers.jalali import format_short, parse_jalali_date
+from handlers.runtime import Runtime
 
 routes = web.RouteTableDef()
 

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.console.pages import _int
 from bot.console.web import needs, rt_of
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from storage import console_lists
 
 routes = web.RouteTableDef()

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from handlers.staff_auth import Forbidden, allowed, authorize
 from handlers.staff_signin import actor_of, current
 from storage.models import Staff, StaffSession

@@ -1,8 +1,9 @@
 """An in-process fake of Kavenegar's REST API, speaking its wire format, for tests.
 
 Start it, point `AsyncKavenegarAPI(base_url=fake.url)` at it, then inspect `.calls` and `.sent`.
-Behaviour follows DOMAIN.md: form fields in, ``{"return": {...}, "entries": ...}`` out, HTTP status
-equal to return.status, a repeated localid is not sent again, credit is charged per SMS part.
+Behaviour follows docs/text.md: form fields in, ``{"return": {...}, "entries": ...}`` out,
+HTTP status equal to return.status, a repeated localid is not sent again, credit is charged per
+SMS part.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from handlers.sms_parts import count_segments
 from sms.kavenegar import STATUS_TEXT
-from sms.segments import count_segments
 
 _MOBILE = re.compile(r"^(?:0|\+98|0098|98)?9\d{9}$")
 _TOKEN_FIELDS = ("token", "token2", "token3", "token10", "token20")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sms.text import fold_keyword, normalize_text
 from storage.statuses import Status
+from storage.text import fold_keyword, normalize_text
 
 KEYS = ("province", "city", "campaign", "nationality", "language", "eligibility", "status",
         "channel", "subscribed")  # fmt: skip

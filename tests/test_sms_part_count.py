@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sms.segments import (
+from handlers.sms_parts import (
     GSM7_BASIC,
     GSM7_EXT,
     MAX_SMS_CHARS,

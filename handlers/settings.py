@@ -1,4 +1,10 @@
-"""One typed settings object, read from AMAYESH_* environment variables and an optional .env."""
+"""One typed settings object, read from AMAYESH_* environment variables and an optional .env.
+
+It sits in handlers/, beside the runtime that carries it (handlers/runtime.py): the features
+read their knobs (costs, time zone, quiet hours, default language) from it, and the adapters and
+wiring above them (sms/, bot/) read the rest. Below it only storage/, which is handed plain
+values (the database URL), never the settings.
+"""
 
 from __future__ import annotations
 

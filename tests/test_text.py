@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sms.text import (
+from storage.text import (
     InvalidMobile,
     fold_keyword,
     mask_mobile,

@@ -2,7 +2,11 @@
 
 Users type on Persian, Arabic and Latin keyboards (and paste from everywhere), so the same word
 or number arrives in several byte forms. Everything that compares, stores or looks up user input
-goes through these functions first. NFKC does not fold any of these (see DOMAIN.md).
+goes through these functions first. NFKC does not fold any of these (docs/text.md).
+
+It lives in storage/, the bottom layer (pyproject.toml's import-linter contract), because every
+layer needs it: storage compares campaign provinces with `fold_keyword`, the features normalise
+what nationals and staff type, the channel adapters read keywords. It imports nothing.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ def fold_keyword(s: str) -> str:
 def normalize_id(s: str) -> str:
     """Canonical card / household number / unique code: ASCII digits, no separators, Latin upper.
 
-    These numbers have no public format (DOMAIN.md), so only presentation noise is removed:
+    These numbers have no public format (docs/text.md), so only presentation noise is removed:
     whitespace, dashes, slashes and invisible marks. Letters are kept.
     """
     return "".join(normalize_text(s).translate(_ID_DROP).split()).upper()

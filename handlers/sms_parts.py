@@ -5,6 +5,11 @@ same arithmetic the handset uses: GSM 03.38 7-bit when every character is in the
 (160 septets single, 153 per part of a concatenated message, extension characters take two
 septets), otherwise UCS-2 (70 UTF-16 code units single, 67 per part). Any Persian letter forces
 UCS-2.
+
+What one SMS and one Kavenegar call may carry lives here too. The features (handlers/) need
+these figures for previews and estimates, and the gateway (sms/kavenegar.py) enforces them; this
+module sits in the features' layer, below the channel adapters (pyproject.toml's layers
+contract), so both may import it. Pure arithmetic: it imports nothing of the project.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ GSM7_BASIC: frozenset[str] = frozenset(
 GSM7_EXT: frozenset[str] = frozenset("\x0c^{}\\[~]|€")
 
 MAX_SMS_CHARS = 900  # Kavenegar rejects longer messages with 413
+MAX_RECEPTORS = 200  # receptors (and localids) per sms/send or sms/sendarray call
 
 _GSM_SINGLE, _GSM_PART = 160, 153
 _UCS_SINGLE, _UCS_PART = 70, 67
