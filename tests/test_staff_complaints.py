@@ -37,7 +37,7 @@ def test_sla_counts_working_days(filed, due):
     assert add_working_days(jt(filed), 3) == jt(due)
 
 
-STRANGER_MOBILE = "09150001122"  # not in the registry
+STRANGER_MOBILE = "09159998877"  # in no registry row
 
 
 async def complain(rt: Runtime, mobile: str, mid: str, at: datetime = NOW) -> None:
