@@ -70,7 +70,7 @@ async def statuses_reached(session: AsyncSession, start: datetime, end: datetime
         .group_by(Application.opened_steps)
     )
     for steps, n in opened.all():
-        for step in steps.split(","):
+        for step in (steps or "").split(","):
             reached[step] = reached.get(step, 0) + n
     return reached
 

@@ -18,9 +18,11 @@ from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.scheduler import tick
+from bot.settings import Settings
 from storage.models import Appointment, Outbox, utcnow
 from tests.bot_kit import Chat
 from tests.cases_kit import KARIM, ROYA, ROYA_MOBILE, World, cli, jalali, seed_deployment, world
+from tests.fakes.botapi import FakeBotAPI
 from tests.helpers_delivery import count_states, rows, run_until
 from tests.test_cases_langs import NAJIB, NAJIB_MOBILE, NAJIB_YEAR, import_speakers
 
@@ -28,7 +30,7 @@ CHAT, OFFICE = 701, "دفتر کفالت 1"
 
 
 @pytest.fixture
-async def w(settings, botapi, tmp_path) -> AsyncIterator[World]:
+async def w(settings: Settings, botapi: FakeBotAPI, tmp_path: Path) -> AsyncIterator[World]:
     async with world(settings, botapi, tmp_path) as got:
         await import_speakers(got.rt, tmp_path)
         najib = Chat(got.botapi, CHAT)  # a Dari reader, linked on the bot
@@ -71,9 +73,9 @@ async def test_reminders_are_rows_due_24h_and_2h_before(w: World) -> None:
     appt_id = await _booking(w, starts)
     got = await _reminders(w.rt)
     assert [r.due_at for r in got] == [starts - timedelta(hours=24), starts - timedelta(hours=2)]
-    assert all(r.payload["appointment_id"] == appt_id for r in got)
+    assert all(r.payload and r.payload["appointment_id"] == appt_id for r in got)
     # The reminder carries the same answer buttons as the appointments screen.
-    datas = [[b[1] for b in row] for r in got for row in r.payload["buttons"]]
+    datas = [[b[1] for b in row] for r in got for row in (r.payload or {})["buttons"]]
     assert datas == [[f"appt:confirm:{appt_id}", f"appt:cannot:{appt_id}"]] * 2
     assert "قوس" in got[0].text or "جدی" in got[0].text or "/" in got[0].text  # Dari months
     assert got[0].sms_text and got[0].channel == "telegram" and got[0].address == str(CHAT)

@@ -47,7 +47,7 @@ async def complain(rt: Runtime, mobile: str, mid: str, at: datetime = NOW) -> No
     rt.clock = lambda: NOW
 
 
-async def test_queue_answer_close(rt):
+async def test_queue_answer_close(rt: Runtime) -> None:
     await seed(rt)
     # A stranger's complaint five days ago is past its three working days; Ali's is fresh.
     await complain(rt, STRANGER_MOBILE, "cm-1", NOW - timedelta(days=5))
@@ -77,7 +77,7 @@ async def test_queue_answer_close(rt):
                        "complaint.close"]  # fmt: skip
 
 
-async def test_broadcaster_cannot_see_complaints(rt):
+async def test_broadcaster_cannot_see_complaints(rt: Runtime) -> None:
     await seed(rt)
     await complain(rt, ALI, "cm-1")
     with pytest.raises(Forbidden):
