@@ -27,7 +27,9 @@ async def brt(brt: Runtime) -> Runtime:
 
 async def notices(rt: Runtime, like: str) -> list[Outbox]:
     async with rt.db.session() as s:
-        return list(await s.scalars(select(Outbox).where(Outbox.key.like(like))))
+        return list(
+            await s.scalars(select(Outbox).where(Outbox.key.like(like)).order_by(Outbox.id))
+        )
 
 
 async def test_exempt_and_identity_from_the_staff_chat_show_on_the_status_screen(botapi, bot, brt):
