@@ -76,7 +76,7 @@ async def check_order(
     rt: Runtime, session: AsyncSession, app: Application, at: datetime
 ) -> Outcome | None:
     """None when `at` is not before the case's last event; else the refusal with its date."""
-    last = await cases_store.last_event_at(session, app.id)
+    last = await cases_store.last_event_at(session, app)
     if last is None or at >= last:
         return None
     when = format_datetime(last, rt.settings.tz, "en")

@@ -139,7 +139,7 @@ async def import_statuses(
     result.errors += errors
     opening = await _to_open(rt, session, rows, people, apps, result)
     current = {nid: app.status for nid, app in apps.items()} | dict.fromkeys(opening, "registered")
-    last = {nid: await last_event_at(session, app.id) for nid, app in apps.items()}
+    last = {nid: await last_event_at(session, app) for nid, app in apps.items()}
     for line, row in rows:
         national = people.get(row["card_number"])
         if national is None or national.id not in current:

@@ -41,7 +41,7 @@ async def _case_text(ctx: Ctx, target: National) -> tuple[str, str | None]:
     if ctx.rt.catalog.has(hint, ctx.lang):
         lines.append(ctx.t(hint))
     lines += _casework_lines(ctx, app)
-    events = list(await history(ctx.session, app.id))[-MAX_STEPS:]
+    events = list(await history(ctx.session, app))[-MAX_STEPS:]
     if events:
         lines.append(ctx.t("status.history"))
         lines += [

@@ -22,13 +22,12 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import Audience, _people, insert_messages
-from storage.db import affected, inserted
+from storage.db import inserted
 from storage.models import (
     Application,
     Appointment,
@@ -40,6 +39,7 @@ from storage.models import (
     StatusEvent,
 )
 from storage.outbox import insert_for
+from storage.status_history import history
 from storage.statuses import TRANSITIONS, Status
 
 # The statuses a closing window ends: those the vocabulary lets move to missed_window (the
@@ -106,17 +106,20 @@ async def count_openable(session: AsyncSession, camp: Campaign, today: date) -> 
 async def open_all(
     session: AsyncSession, camp: Campaign, today: date, now: datetime, steps: Sequence[str]
 ) -> int:
-    """One INSERT…SELECT of a case per eligible national without one, and one of their events
-    (on PostgreSQL in the same statement, from the cases' RETURNING).
+    """One INSERT…SELECT of a case per eligible national without one. Returns the cases opened.
 
     `steps` are the statuses each new case passes through (registered, then maybe
-    awaiting_payment); the last one is the case's status. Returns the cases opened.
+    awaiting_payment); the last one is the case's status. They are kept on the case
+    (`opened_steps`), not written as status_events rows: two rows a case at the case's own
+    created_at said nothing the case does not, and with their foreign-key checks they were half
+    of the time for a million (bench/README). storage.status.history reads them back.
     """
     cols = ["national_id", "campaign_id", "status", "identity_checked", "created_at",
-            "updated_at"]  # fmt: skip
+            "updated_at", "opened_steps"]  # fmt: skip
     q = select(
         National.id, literal(camp.id), literal(steps[-1], String), false(),
         literal(now, Application.created_at.type), literal(now, Application.updated_at.type),
+        literal(",".join(steps), String),
     ).where(covering_rule(camp, today), _without_case(camp))  # fmt: skip
     # ON CONFLICT: a case another door opens meanwhile is left to it, not an error.
     stmt = (
@@ -124,30 +127,7 @@ async def open_all(
         .from_select(cols, q)
         .on_conflict_do_nothing(index_elements=["national_id", "campaign_id"])
     )
-    ev_cols = ["application_id", "status", "note", "actor", "at"]
-    if session.get_bind().dialect.name == "postgresql":
-        # One statement: the events are written from the cases' RETURNING (a data-modifying
-        # CTE), so the freshly filled table is not read again (no plan on its stale statistics).
-        new_cases = stmt.returning(Application.id).cte("new_cases")
-        parts = [_event_rows(new_cases.c.id, st, now) for st in steps]
-        events = insert_for(session)(StatusEvent).from_select(ev_cols, union_all(*parts))
-        return affected(await session.execute(events)) // len(steps)
-    opened = await inserted(session, await session.execute(stmt))
-    if opened:
-        # The new cases are the campaign's rows created at `now` with no event yet.
-        new = and_(Application.campaign_id == camp.id, Application.created_at == now)
-        parts = [_event_rows(Application.id, st, now).where(new) for st in steps]
-        await session.execute(
-            insert_for(session)(StatusEvent).from_select(ev_cols, union_all(*parts))
-        )
-    return opened
-
-
-def _event_rows(application_id: Any, status: str, now: datetime) -> Any:
-    """The first event `status` of each case whose id is `application_id`."""
-    return select(application_id.label("application_id"), literal(status, String).label("status"),
-                  literal("", String).label("note"), literal("system", String).label("actor"),
-                  literal(now, StatusEvent.at.type).label("at"))  # fmt: skip
+    return await inserted(session, await session.execute(stmt))
 
 
 @dataclass
@@ -236,13 +216,7 @@ async def case_file(session: AsyncSession, national: National) -> CaseFile:
         .order_by(Campaign.starts_on.desc(), Application.id.desc())
     )
     cases = [(a, c) for a, c in rows]
-    events: dict[int, list[StatusEvent]] = {}
-    for app, _ in cases:
-        evs = await session.scalars(
-            select(StatusEvent).where(StatusEvent.application_id == app.id)
-            .order_by(StatusEvent.at, StatusEvent.id)
-        )  # fmt: skip
-        events[app.id] = list(evs)
+    events = {app.id: await history(session, app) for app, _ in cases}
 
     async def all_of(model: Any, order: Any) -> list[Any]:
         got = await session.scalars(
@@ -257,10 +231,14 @@ async def case_file(session: AsyncSession, national: National) -> CaseFile:
     )  # fmt: skip
 
 
-async def last_event_at(session: AsyncSession, application_id: int) -> datetime | None:
-    return await session.scalar(
-        select(func.max(StatusEvent.at)).where(StatusEvent.application_id == application_id)
+async def last_event_at(session: AsyncSession, app: Application) -> datetime | None:
+    """The time of the case's last event, its kept opening steps (at its creation) included."""
+    last = await session.scalar(
+        select(func.max(StatusEvent.at)).where(StatusEvent.application_id == app.id)
     )
+    if app.opened_steps and (last is None or app.created_at > last):
+        return app.created_at
+    return last
 
 
 async def window_closed(session: AsyncSession, marker: str) -> bool:

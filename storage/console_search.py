@@ -24,6 +24,7 @@ from storage.models import (
     Receipt,
     StatusEvent,
 )  # fmt: skip
+from storage.status_history import history
 
 LIMIT = 50
 ZWNJ = "\u200c"
@@ -106,11 +107,8 @@ async def _cases(
     stmt = select(Application).where(Application.national_id == national_id)
     cases = []
     for app in await _all(session, stmt.order_by(Application.id.desc())):
-        events = select(StatusEvent).where(StatusEvent.application_id == app.id)
-        events = events.order_by(StatusEvent.at, StatusEvent.id)
-        cases.append(
-            (app, await session.get(Campaign, app.campaign_id), await _all(session, events))
-        )
+        campaign = await session.get(Campaign, app.campaign_id)
+        cases.append((app, campaign, await history(session, app)))
     return cases
 
 

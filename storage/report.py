@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Activity, Appointment, Campaign, Complaint, Outbox, Receipt, StatusEvent
+from storage.models import (
+    Activity,
+    Application,
+    Appointment,
+    Campaign,
+    Complaint,
+    Outbox,
+    Receipt,
+    StatusEvent,
+)
 
 ACTIVITY_KINDS = {"links": "link", "eligibility_checks": "eligibility_check"}
 
@@ -53,7 +62,17 @@ async def statuses_reached(session: AsyncSession, start: datetime, end: datetime
         .where(_in(StatusEvent.at, start, end))
         .group_by(StatusEvent.status)
     )
-    return {status: n for status, n in rows.all()}
+    reached: dict[str, int] = {status: n for status, n in rows.all()}
+    # Cases opened in bulk keep their first steps on the case (Application.opened_steps).
+    opened = await session.execute(
+        select(Application.opened_steps, func.count())
+        .where(Application.opened_steps.is_not(None), _in(Application.created_at, start, end))
+        .group_by(Application.opened_steps)
+    )
+    for steps, n in opened.all():
+        for step in (steps or "").split(","):
+            reached[step] = reached.get(step, 0) + n
+    return reached
 
 
 async def appointment_counts(

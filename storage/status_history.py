@@ -24,10 +24,22 @@ async def cases_of(
     return [(a, c) for a, c in rows]
 
 
-async def history(session: AsyncSession, application_id: int) -> Sequence[StatusEvent]:
+def opening_events(app: Application) -> list[StatusEvent]:
+    """The steps a bulk-opened case kept on itself (Application.opened_steps), as the events
+    the other doors write: at the case's creation, by the system. Not added to the session."""
+    steps = app.opened_steps.split(",") if app.opened_steps else []
+    return [
+        StatusEvent(application_id=app.id, status=step, note="", actor="system", at=app.created_at)
+        for step in steps
+    ]
+
+
+async def history(session: AsyncSession, app: Application) -> list[StatusEvent]:
+    """The case's events, oldest first, its kept opening steps (if any) before the stored ones:
+    nothing can be dated before a case's creation (check_order refuses backdating)."""
     rows = await session.scalars(
         select(StatusEvent)
-        .where(StatusEvent.application_id == application_id)
+        .where(StatusEvent.application_id == app.id)
         .order_by(StatusEvent.at, StatusEvent.id)
     )
-    return rows.all()
+    return opening_events(app) + list(rows)

@@ -22,7 +22,8 @@ from bot.cli import build_parser
 from bot.runtime import open_runtime
 from handlers.runtime import Runtime
 from handlers.settings import Settings
-from storage.models import Application, Outbox, StatusEvent
+from storage.models import Application, Outbox
+from storage.status_history import history
 from tests.bot_kit import bot_settings, running_bot
 from tests.fakes.botapi import FakeBotAPI
 from tests.sms_support import SECRET, client, with_secret
@@ -147,15 +148,14 @@ async def cases_of(rt: Runtime) -> dict[str, str]:
 async def events_of(rt: Runtime, card: str) -> list[str]:
     from storage.models import National
 
-    async with rt.db.session() as s:
-        rows = await s.scalars(
-            select(StatusEvent.status)
-            .join(Application, Application.id == StatusEvent.application_id)
+    async with rt.db.session() as s:  # as the product reads a history (opening steps included)
+        apps = await s.scalars(
+            select(Application)
             .join(National, National.id == Application.national_id)
             .where(National.card_number == card)
-            .order_by(StatusEvent.at, StatusEvent.id)
+            .order_by(Application.id)
         )
-        return list(rows)
+        return [e.status for app in apps.all() for e in await history(s, app)]
 
 
 async def count(rt: Runtime, model: object) -> int:

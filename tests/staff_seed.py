@@ -12,6 +12,7 @@ from storage import admin
 from storage.models import AuditLog, Outbox
 
 ADMIN, REVIEWER, BROADCASTER, STRANGER = 7001, 7002, 7003, 7999
+ALI_MOBILE, GOL_MOBILE = "09151234567", "09157654321"  # the demo's Ali (100200300), Gol-Ahmad
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 1405/09/02 11:30 in Tehran, a Monday
 
 
@@ -37,18 +38,29 @@ async def audits(rt: Runtime, action: str | None = None) -> list[AuditLog]:
         return list((await s.scalars(stmt)).all())
 
 
-async def add_slip(rt: Runtime, card: str = "100200300", tracking: str = "TR-1") -> int:
-    """A pending deposit slip on the card's application (the case moves to payment review)."""
-    from handlers.jalali import jalali_year
-    from storage.models import Application, National
-    from storage.receipts import add_receipt
+async def add_slip(rt: Runtime, tracking: str = "343434343", *, duplicate: bool = False) -> int:
+    """Ali's pending slip as he sends it by SMS («فیش tracking amount», through the inbound
+    route's function): no image, the case moves to payment review. With `duplicate`, Gol-Ahmad
+    first opens his own case by SMS («تمدید») and sends a slip with the same tracking number,
+    which an admin approves, so Ali's is flagged as already used by someone else."""
+    from handlers import review
+    from handlers.staff_auth import actor_for
+    from sms.keywords import route
+    from storage.models import National, Receipt
 
+    if duplicate:
+        await route(rt, GOL_MOBILE, "تمدید", f"gol-open-{tracking}")
+        await route(rt, GOL_MOBILE, f"فیش {tracking} 300000", f"gol-slip-{tracking}")
+        async with rt.db.session() as s:
+            card = await review.next_slip(rt, s, actor_for(ADMIN))
+            assert card is not None
+            assert (await review.decide(rt, s, actor_for(ADMIN), card.receipt_id, True)).ok
+    await route(rt, ALI_MOBILE, f"فیش {tracking} 300000", f"ali-slip-{tracking}")
     async with rt.db.session() as s:
-        nid = await s.scalar(select(National.id).where(National.card_number == card))
-        app = await s.scalar(select(Application).where(Application.national_id == nid))
-        flags = ["duplicate_tracking"] if tracking == "DUP" else []
-        now = rt.clock()
-        r = await add_receipt(s, app, tracking=tracking, amount=300_000, file_path="slips/a.png",
-                              sha256=tracking, mime="image/png", size=10, flags=flags,
-                              year=jalali_year(now.date()), now=now)  # fmt: skip
-        return r.id
+        rid = await s.scalar(
+            select(Receipt.id)
+            .join(National, National.id == Receipt.national_id)
+            .where(National.card_number == "100200300", Receipt.state == "pending")
+        )
+    assert rid is not None, "the slip was refused"
+    return int(rid)

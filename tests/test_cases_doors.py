@@ -218,5 +218,8 @@ async def test_campaign_open_cases_set_wise(w: World) -> None:
     assert await cases_of(w.rt) == {ROYA: "awaiting_payment", KARIM: "awaiting_payment",
                                     "510000002": "awaiting_payment"}  # fmt: skip
     assert await events_of(w.rt, KARIM) == ["registered", "awaiting_payment"]
+    # The steps a bulk-opened case keeps on itself show as its history, as for any other door.
+    code, out = await cli(w.rt, "case", "show", KARIM, "--lang", "en")
+    assert "registered  (system" in out and "awaiting payment  (system" in out, out
     assert "R-14" in await w.text(KARIM_MOBILE, "فیش 565656565 400000", "b-1")
     figures_ok(await finish(w, KARIM), opened=3)
