@@ -112,7 +112,7 @@ async def open_all(
     awaiting_payment); the last one is the case's status. They are kept on the case
     (`opened_steps`), not written as status_events rows: two rows a case at the case's own
     created_at said nothing the case does not, and with their foreign-key checks they were half
-    of the time for a million (bench/README). storage.status.history reads them back.
+    of the time for a million (bench/README). storage.status_history.history reads them back.
     """
     cols = ["national_id", "campaign_id", "status", "identity_checked", "created_at",
             "updated_at", "opened_steps"]  # fmt: skip

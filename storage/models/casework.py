@@ -59,7 +59,7 @@ class Application(Base):
     # The statuses a case opened in bulk passed through at created_at ("registered" or
     # "registered,awaiting_payment"), kept here instead of as status_events rows: for a
     # million cases those rows and their foreign-key checks were half of the opening's time
-    # (bench/README). storage.status.history reads them back as the case's first events.
+    # (bench/README). storage.status_history.history reads them back as the case's first events.
     opened_steps: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -3,7 +3,7 @@
 A campaign's bulk opening (`amayesh campaign open-cases`) wrote two status_events rows per case
 (registered, awaiting_payment) at the case's own created_at. For 1,000,000 cases those rows and
 their foreign-key checks were half of the statement's time (bench/README), so the case now keeps
-its opening steps in `opened_steps` and storage.status.history shows them as its first events.
+its opening steps in `opened_steps` and storage.status_history.history shows them as its first events.
 
 `ix_applications_status` is dropped: `ix_applications_status_updated_at` (0006) leads with
 status and serves every lookup by status, and each index costs a bulk insert an entry a row.
