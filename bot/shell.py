@@ -106,8 +106,9 @@ async def read_event(line: str, choices: list[str]) -> Event | None:
 async def turn(rt: Runtime, chat_id: str, event: Event) -> list[Reply]:
     """One exchange; the replies' outbox rows are marked sent (this terminal showed them)."""
     since = rt.clock()
-    replies, ids = await dialog.handle(rt, CHANNEL, chat_id, event, owner=delivery.OWNER)
-    await delivery.send_now(rt, None, ids)
+    turn = await dialog.handle(rt, CHANNEL, chat_id, event, owner=delivery.OWNER)
+    await delivery.send_now(rt, None, turn.ids)
+    replies = turn.replies
     if rt.sms is None:
         async with rt.db.session() as s:
             for mobile, text in await store.otp_sent_since(s, since):

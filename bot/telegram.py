@@ -25,7 +25,6 @@ from handlers import dialog
 from handlers.convo import Event, SlipFile
 from handlers.receipts import MAX_BYTES
 from storage import delivery as delivery_store
-from storage.delivery import Job
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -60,10 +59,9 @@ class TelegramAdapter:
             return
         event = await to_event(update)
         event.inbox = self.inbox_key
-        jobs: list[Job] = []
-        await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER, jobs=jobs)
-        if jobs:  # the rows are leased to this process: send them now (send_now, minus a read)
-            await delivery.delivery_for(self.rt, context.bot).deliver(jobs)
+        turn = await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER)
+        if turn.jobs:  # the rows are leased to this process: send them now (send_now, minus a read)
+            await delivery.delivery_for(self.rt, context.bot).deliver(turn.jobs)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log without the token, and give the user a hint rather than silence."""

@@ -10,8 +10,8 @@ import string
 import pytest
 
 from handlers.datafiles import load_toml
-from handlers.flows import OFFERED
 from handlers.i18n import Catalog
+from handlers.language import OFFERED
 from handlers.services import FIELDS, SERVICES, services
 
 CATALOG = Catalog()

@@ -8,9 +8,8 @@ from dataclasses import replace
 import pytest
 
 from bot.runtime import Runtime
-from handlers.flows import OFFERED
-from sms.actions import sms_text
-from sms.keywords import _answer, _ctx
+from handlers.language import OFFERED
+from sms.keywords import _answer, _ctx, sms_text
 from sms.segments import count_segments
 from tests.sms_support import ALI, GOL, STRANGER, ZAHRA, with_demo
 
