@@ -27,9 +27,12 @@ run: $(BIN)/amayesh
 
 test: lint test-sqlite test-postgres
 
+# mypy and vulture read their settings (packages, stubs, whitelist) from pyproject.toml.
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/vulture
 
 # The console's browser tests drive Debian's chromium (Playwright cannot download its own).
 chromium:

@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from bot import (
     cli_admin,
@@ -28,6 +29,7 @@ from bot.settings import SettingsError, load_settings
 from storage.db import NotMigrated
 
 Command = Callable[[Runtime, argparse.Namespace], Awaitable[int]]
+Standalone = Callable[[None, argparse.Namespace], Coroutine[Any, Any, int]]  # opens no Runtime
 # Each module adds its sub-commands; keeps this file the same size as features grow.
 # cli_staff and cli_cases after the groups they extend (import, campaign, broadcast).
 MODULES = (
@@ -76,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if getattr(args, "standalone", False):  # loads its own settings (amayesh doctor)
-            return asyncio.run(args.func(None, args))
+            standalone: Standalone = args.func
+            return asyncio.run(standalone(None, args))
         return asyncio.run(_run(args.func, args))
     except (SettingsError, NotMigrated) as exc:
         print(f"amayesh: {exc}", file=sys.stderr)

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 
 from bot.cli_admin import add_lang, cli_actor, staff_lang
-from bot.cli_staff import _group, _import
+from bot.cli_staff import Sub, _group, _import
 from bot.runtime import Runtime
 from handlers import cases, registrations
 from handlers.casework import status_label
@@ -16,7 +17,6 @@ from handlers.staff_auth import Forbidden
 from handlers.staff_broadcast import digits_of, num
 from sms.text import mask_mobile
 
-Sub = argparse._SubParsersAction
 REGISTRATIONS_HELP = """columns (UTF-8 CSV with a header row): card_number, office, registered_at
 (Jalali date and time, Tehran). Example row:
   100200300,دفتر کفالت شماره ۱ بیرجند,1405/09/02 10:30
@@ -87,8 +87,8 @@ async def cmd_case_show(rt: Runtime, args: argparse.Namespace) -> int:
     def t(key: str, **kw: object) -> str:
         return rt.t(lang, f"cases.cli.{key}", **kw)
 
-    def when(dt: object) -> str:
-        return format_datetime(dt, tz, lang)  # type: ignore[arg-type]
+    def when(dt: datetime) -> str:
+        return format_datetime(dt, tz, lang)
 
     async with rt.db.session() as s:
         f = await cases.show_case(rt, s, cli_actor(), args.card)

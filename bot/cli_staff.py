@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TypeAlias
 
 from bot.cli_admin import add_lang, cli_actor, staff_lang
 from bot.runtime import Runtime
@@ -17,7 +18,7 @@ from handlers.jalali import parse_jalali_date, parse_jalali_datetime
 from storage.broadcasts import Progress
 from storage.models import Broadcast
 
-Sub = argparse._SubParsersAction
+Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 FOLLOW_EVERY = 2.0
 IMPORT_HELP = {
     "statuses": """columns (UTF-8 CSV with a header row): card_number, status, note (optional),

@@ -14,16 +14,28 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, suppress
-from typing import Any
+from typing import Any, TypeAlias
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, ContextTypes, ExtBot, JobQueue
 
 from bot.flood import ChatOrderedProcessor, FloodGuard
 from bot.runtime import Runtime
 from storage import inbox as store
 
 log = logging.getLogger(__name__)
+
+# The Application bot.telegram.build_application makes: python-telegram-bot's defaults (ExtBot,
+# a context of plain dicts, a JobQueue type), spelled out once since Application has six.
+TgApp: TypeAlias = Application[
+    ExtBot[None],
+    ContextTypes.DEFAULT_TYPE,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[ContextTypes.DEFAULT_TYPE],
+]
+
 SWEEP_EVERY = 2.0  # seconds between looks for unhandled rows
 MAX_ATTEMPTS = 8  # re-drives of an update whose handler keeps failing, then it is given up
 BATCH = 200
@@ -59,7 +71,7 @@ class Inbox:
 
     def __init__(self, rt: Runtime, bot: str) -> None:
         self.rt, self.bot = rt, bot
-        self.application: Application | None = None  # type: ignore[type-arg]
+        self.application: TgApp | None = None
         self.inflight: set[int] = set()  # handed to the Application, not finished
         self.failed: set[int] = set()  # a handler raised: leave the row for the sweep
         self._done: list[int] = []  # finished, handled_at not yet written

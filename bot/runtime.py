@@ -39,7 +39,7 @@ class Runtime:
         moment it stops holding; until then (by `clock`) the copy is returned unread."""
         now, hit = self.clock(), self.memo.get(key)
         if hit is not None and hit[0] <= now < hit[1]:
-            return hit[2]  # type: ignore[no-any-return]
+            return hit[2]  # type: ignore[no-any-return]  # memo: each key's own T
         value, until = await load(now)
         self.memo[key] = (now, until, value)
         return value

@@ -18,7 +18,6 @@ from storage import sms_account as store
 
 log = logging.getLogger(__name__)
 
-CREDIT = 418
 # How often account/info is asked: every minute while rows are held, else every half hour
 # (only for the low-credit warning; a call costs nothing but a request).
 HELD_EVERY = timedelta(minutes=1)

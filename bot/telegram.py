@@ -17,7 +17,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot import delivery
 from bot.aiohttp_request import AiohttpRequest
 from bot.flood import FloodGuard
-from bot.inbox import Inbox, InboxProcessor, bot_key
+from bot.inbox import Inbox, InboxProcessor, TgApp, bot_key
 from bot.metrics import observe
 from bot.runtime import Runtime
 from bot.telegram_staff import register_staff_handlers
@@ -148,7 +148,7 @@ async def fetch(item: PhotoSize | Document, mime: str, name: str) -> SlipFile:
     return SlipFile(data, mime, name, len(data))
 
 
-def build_application(rt: Runtime) -> Application:
+def build_application(rt: Runtime) -> TgApp:
     """The real Application against AMAYESH_TELEGRAM_API_URL (Telegram or Bale)."""
     settings = rt.settings
     if settings.telegram_token is None:

@@ -8,8 +8,9 @@ import logging
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.inbox import TgApp
 from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow
 from bot.telegram_staff import GROUP, LANG, TEXT_STEPS, Ctx, say, staff
@@ -174,7 +175,7 @@ async def on_button(rt: Runtime, update: Update, context: Ctx, actor: str) -> No
     await say(update, reply)
 
 
-def register(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+def register(app: TgApp, rt: Runtime) -> None:
     app.add_handler(CommandHandler("broadcast", staff(rt, "broadcasts", start)), group=GROUP)
     app.add_handler(
         CallbackQueryHandler(staff(rt, "broadcasts", on_button), pattern=r"^sb:"), group=GROUP

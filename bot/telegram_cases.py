@@ -7,8 +7,9 @@ import asyncio
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.inbox import TgApp
 from bot.runtime import Runtime
 from bot.telegram_staff import GROUP, LANG, Ctx, say, staff
 from handlers import cases, casework
@@ -85,7 +86,7 @@ async def _photo(rt: Runtime, bot: Bot, chat_id: int, rel: str, caption: str) ->
         await bot.send_photo(chat_id, data, caption=caption)
 
 
-def register(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+def register(app: TgApp, rt: Runtime) -> None:
     for name, right, action in (
         ("open", "statuses", on_open), ("exempt", "statuses", on_exempt),
         ("identity", "statuses", on_identity), ("complaints", "complaints", on_complaints),

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.inbox import TgApp
 from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow
 from bot.telegram_staff import GROUP, LANG, TEXT_STEPS, Ctx, say, staff
@@ -109,7 +110,7 @@ async def on_typed_reason(
     await show_next(rt, update, context, actor)
 
 
-def register(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+def register(app: TgApp, rt: Runtime) -> None:
     app.add_handler(CommandHandler("review", staff(rt, "receipts", show_next)), group=GROUP)
     app.add_handler(
         CallbackQueryHandler(staff(rt, "receipts", on_button), pattern=r"^rv:"), group=GROUP

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram import Update
+from telegram import Document, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CommandHandler,
     ContextTypes,
@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.inbox import Inbox, claim_staff, unclaim
+from bot.inbox import Inbox, TgApp, claim_staff, unclaim
 from bot.runtime import Runtime
 from bot.staff_state import IDLE, flow, waiting
 from handlers import casework, imports, report
@@ -36,17 +36,17 @@ LANG = "fa"  # the bureau's staff read Persian
 GROUP = -1
 CSV_LIMIT = 5 * 1024 * 1024
 Ctx = ContextTypes.DEFAULT_TYPE
-Action = Callable[[Runtime, Update, Ctx, str], Awaitable[None]]
+Action = Callable[[Runtime, Update, Ctx, str], Coroutine[Any, Any, None]]
 # Step kind -> (right, handler(rt, update, context, actor, step)) for typed text a flow awaits
 # (bot.staff_state keeps the step in the database); filled by the flow modules.
-TextStep = Callable[[Runtime, Update, Ctx, str, tuple[str, ...]], Awaitable[None]]
+TextStep = Callable[[Runtime, Update, Ctx, str, tuple[str, ...]], Coroutine[Any, Any, None]]
 TEXT_STEPS: dict[str, tuple[str, TextStep]] = {}
 
 
-async def say(update: Update, text: str, **kw: object) -> None:
+async def say(update: Update, text: str, **kw: Any) -> None:
     chat = update.effective_chat
     assert chat is not None
-    await chat.get_bot().send_message(chat.id, text[:4096], **kw)  # type: ignore[arg-type]
+    await chat.get_bot().send_message(chat.id, text[:4096], **kw)
 
 
 async def gate(rt: Runtime, update: Update, right: str) -> str | None:
@@ -67,13 +67,13 @@ async def gate(rt: Runtime, update: Update, right: str) -> str | None:
     return actor
 
 
-async def once(rt: Runtime, update: Update, context: Ctx, act: Awaitable[None]) -> None:
+async def once(rt: Runtime, update: Update, context: Ctx, act: Coroutine[Any, Any, None]) -> None:
     """Run a staff action unless this update was acted on before (a replay after a crash, or
     Telegram sending it again): a replayed /answer answers once. The update's inbox row is
     claimed first and released if the action fails, so a failure is tried again."""
     inbox: Inbox | None = context.application.bot_data.get("inbox")
     if inbox is not None and not await claim_staff(rt, inbox.bot, update):
-        act.close()  # type: ignore[attr-defined]
+        act.close()
         raise ApplicationHandlerStop
     try:
         await act
@@ -86,7 +86,9 @@ async def once(rt: Runtime, update: Update, context: Ctx, act: Awaitable[None]) 
     raise ApplicationHandlerStop
 
 
-def staff(rt: Runtime, right: str, action: Action) -> Callable[[Update, Ctx], Awaitable[None]]:
+def staff(
+    rt: Runtime, right: str, action: Action
+) -> Callable[[Update, Ctx], Coroutine[Any, Any, None]]:
     """Wrap a staff action: role check, then stop the update from reaching the dialog."""
 
     async def run(update: Update, context: Ctx) -> None:
@@ -183,10 +185,10 @@ async def on_csv(update: Update, context: Ctx) -> None:
     await once(rt, update, context, act())
 
 
-async def _download(doc: object) -> str:
-    if (getattr(doc, "file_size", 0) or 0) > CSV_LIMIT:
+async def _download(doc: Document) -> str:
+    if (doc.file_size or 0) > CSV_LIMIT:
         return ""
-    data = await (await doc.get_file()).download_as_bytearray()  # type: ignore[attr-defined]
+    data = await (await doc.get_file()).download_as_bytearray()
     return bytes(data).decode("utf-8-sig", errors="replace")
 
 
@@ -236,7 +238,7 @@ async def on_cancel(update: Update, context: Ctx) -> None:
     await once(rt, update, context, act())
 
 
-def register_staff_handlers(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+def register_staff_handlers(app: TgApp, rt: Runtime) -> None:
     """Called by bot.telegram.build_application; everything staff lives behind this hook."""
     from bot import telegram_broadcast, telegram_cases, telegram_review
 

@@ -11,9 +11,8 @@ from contextlib import suppress
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
 
-from bot.inbox import Inbox, strip_nul
+from bot.inbox import Inbox, TgApp, strip_nul
 from bot.polling import poll
 from bot.runtime import Runtime
 from bot.server import RouteInstaller
@@ -23,7 +22,7 @@ PATH = "/telegram/webhook"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def webhook_route(application: Application, secret: str) -> RouteInstaller:
+def webhook_route(application: TgApp, secret: str) -> RouteInstaller:
     """A RouteInstaller for init_app; `secret` is what setWebhook was given.
 
     200 only once the update is in the inbox (bot.inbox); 503 while it cannot be stored.

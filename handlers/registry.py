@@ -18,7 +18,6 @@ REQUIRED = (
     "birth_year", "gender", "nationality", "province", "city", "mobile", "card_expiry",
     "transit_sheet_expiry", "language",
 )  # fmt: skip
-OPTIONAL = ("card_round", "unique_code")
 YES = {"1", "true", "yes", "y", "بله", "بلی", "آری"}
 NO = {"0", "false", "no", "n", "خیر", "نه", ""}
 GENDERS = {"m": "M", "f": "F", "مرد": "M", "زن": "F", "male": "M", "female": "F"}

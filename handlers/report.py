@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +24,6 @@ FIXED = (
     "appointments_booked", "appointments_confirmed", "appointments_missed",
     "complaints_opened", "complaints_answered", "complaints_overdue",
 )  # fmt: skip
-CHARTED = FIXED  # every fixed figure is a count that fits one bar chart
 
 
 @dataclass
@@ -54,12 +54,15 @@ class DailyReport:
         def add(name: str, get: Callable[[Period], int]) -> None:
             out.append((name, get(self.today), get(self.so_far) if self.so_far else None))
 
+        def add_key(name: str, table: Callable[[Period], Mapping[Any, int]], key: object) -> None:
+            add(name, lambda p: table(p).get(key, 0))
+
         for m in FIXED:
-            add(m, lambda p, m=m: p.figures.get(m, 0))
+            add_key(m, lambda p: p.figures, m)
         for s in statuses:
-            add(f"status:{s}", lambda p, s=s: p.statuses.get(s, 0))
+            add_key(f"status:{s}", lambda p: p.statuses, s)
         for ch in channels:
-            add(f"messages:{ch[0]}:{ch[1]}", lambda p, ch=ch: p.messages.get(ch, 0))
+            add_key(f"messages:{ch[0]}:{ch[1]}", lambda p: p.messages, ch)
         add("sms_parts", lambda p: p.sms_parts)
         add("sms_cost_rials", lambda p: p.sms_cost_rials)
         return out

@@ -154,12 +154,14 @@ def to_xlsx(rt: Runtime, report: DailyReport, lang: str = "fa") -> bytes:
     """One right-to-left sheet: the figure's name, the day's and the campaign's numbers."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from handlers.jalali import format_short
     from handlers.report import label
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook holds one worksheet, the active one
     ws.title = rt.t(lang, "staff.report.xlsx.sheet")[:31]
     ws.sheet_view.rightToLeft = lang != "en"
     day = format_short(report.day)

@@ -71,10 +71,10 @@ async def require(session: AsyncSession, actor: str | int, right: str) -> str:
         raise ValueError(f"unknown right {right!r}")
     name = actor_for(actor) if isinstance(actor, int) else actor
     role = await role_of(session, actor)
-    if not allowed(role, right):
+    if role is None or not allowed(role, right):
         await admin.audit(session, name, "denied", right, after={"role": role})
         raise Forbidden(name, right, role)
-    return role  # type: ignore[return-value]
+    return role
 
 
 async def authorize(rt: Runtime, actor: str | int, right: str) -> str:

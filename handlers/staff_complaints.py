@@ -39,13 +39,6 @@ class QueueLine:
 PAGE = 20
 
 
-async def open_complaints(
-    rt: Runtime, session: AsyncSession, actor: str, offset: int = 0
-) -> list[QueueLine]:
-    """One page of open complaints, overdue ones first (PAGE lines; see queue_page)."""
-    return (await queue_page(rt, session, actor, offset))[0]
-
-
 async def queue_page(
     rt: Runtime, session: AsyncSession, actor: str, offset: int = 0
 ) -> tuple[list[QueueLine], bool]:

@@ -1,9 +1,10 @@
 """Async Kavenegar client on aiohttp.
 
 The `kavenegar` package (1.1.2) is synchronous `requests` with no timeout and prints the API key in
-its repr. This keeps its method names and exception classes so code written against it still reads
-the same, but is async, has a timeout, classifies errors as retryable or not, and never lets the
-key reach a log line, an exception or a repr. Retrying itself is the caller's job (the outbox).
+its repr. This keeps the names of the methods we call and its exception classes so code written
+against it still reads the same, but is async, has a timeout, classifies errors as retryable or
+not, and never lets the key reach a log line, an exception or a repr. Retrying itself is the
+caller's job (the outbox).
 """
 
 from __future__ import annotations
@@ -195,28 +196,15 @@ class AsyncKavenegarAPI:
             raise KavenegarError(status, message, path=path)
         return body.get("entries")
 
-    # --- the kavenegar package's surface: raw params in, entries out -------------------------
+    # --- the kavenegar package's methods we call: raw params in, entries out ----------------
     sms_send = _raw("sms", "send")
     sms_sendarray = _raw("sms", "sendarray")
     sms_status = _raw("sms", "status")
-    sms_statuslocalmessageid = _raw("sms", "statuslocalmessageid")
-    sms_select = _raw("sms", "select")
-    sms_selectoutbox = _raw("sms", "selectoutbox")
-    sms_latestoutbox = _raw("sms", "latestoutbox")
-    sms_countoutbox = _raw("sms", "countoutbox")
-    sms_cancel = _raw("sms", "cancel")
     sms_receive = _raw("sms", "receive")
-    sms_countinbox = _raw("sms", "countinbox")
-    sms_countpostalcode = _raw("sms", "countpostalcode")
-    sms_sendbypostalcode = _raw("sms", "sendbypostalcode")
-    call_maketts = _raw("call", "maketts")
-    call_status = _raw("call", "status")
 
     async def account_info(self) -> dict[str, Any]:
         # Kavenegar returns an object here (remaincredit, expiredate, type), not a list.
         return await self._request("account", "info") or {}
-
-    account_config = _raw("account", "config")
 
     @overload
     async def verify_lookup(self, params: Mapping[str, Any], /) -> Entries: ...

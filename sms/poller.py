@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,7 +40,9 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-async def route_fetched(rt: Runtime, entries: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+async def route_fetched(
+    rt: Runtime, entries: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
     """Route each fetched message; returns the ones that could not be routed this time."""
     failed = []
     for e in entries:
@@ -71,7 +73,7 @@ async def run_receive_poller(
         except ProviderErrors as exc:
             log.warning("sms/receive failed: %s", exc)
             fetched, delay = [], min(max(delay, interval) * 2, MAX_BACKOFF)
-        backlog = await route_fetched(rt, backlog + fetched)
+        backlog = await route_fetched(rt, [*backlog, *fetched])
         if backlog:
             delay = max(delay, interval)
         if stop.is_set():

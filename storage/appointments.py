@@ -31,7 +31,7 @@ async def upcoming_for(
 async def appointment_for_update(session: AsyncSession, appointment_id: int) -> Appointment | None:
     """The row, locked on PostgreSQL so two taps do not race."""
     stmt = select(Appointment).where(Appointment.id == appointment_id)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from storage.db import inserted
 from storage.models import Application, Campaign, Contact, National, Outbox, Subscription, utcnow
 
 # A language with no text of its own falls back to Persian (handlers/i18n.py's chain).
@@ -96,7 +97,7 @@ async def audience(
 ) -> Audience:
     """Everyone in the registry matching `segment`, minus opt-outs, with a chat or a mobile."""
     lang = func.coalesce(National.language, default_lang)
-    pg = session.bind.dialect.name == "postgresql"
+    pg = session.get_bind().dialect.name == "postgresql"
     inner = _people(pg, lang)
     for cond in await _filters(session, segment, lang):
         inner = inner.where(cond)
@@ -163,7 +164,7 @@ def _status(statuses: list[str], camp: Campaign | None) -> ColumnElement[bool]:
     if camp is not None:
         base.append(Application.campaign_id == camp.id)
     named = [s for s in statuses if s not in ("none", "any")]
-    parts = []
+    parts: list[ColumnElement[bool]] = []
     if named:
         parts.append(exists().where(*base, Application.status.in_(named)))
     if "any" in statuses:
@@ -237,11 +238,7 @@ async def insert_messages(
         stmt = stmt.on_conflict_do_nothing(
             **(KEY_CONFLICT if broadcast_id is None else BROADCAST_CONFLICT)
         )
-    result = await session.execute(stmt)
-    if result.rowcount is None or result.rowcount < 0:
-        # Python's sqlite3 reports no rowcount for a statement that begins with WITH.
-        return int(await session.scalar(select(func.changes())) or 0)
-    return result.rowcount
+    return await inserted(session, await session.execute(stmt))
 
 
 async def count(session: AsyncSession, aud: Audience) -> dict[str, int]:

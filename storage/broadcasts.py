@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import audience, count, insert_messages
+from storage.db import affected
 from storage.models import Broadcast, Outbox, utcnow
 
 RATE_WINDOW = timedelta(seconds=60)
@@ -86,7 +87,7 @@ async def start(
 async def _fresh(session: AsyncSession, b: Broadcast) -> bool:
     """PostgreSQL: no copy of `b` is queued yet. The broadcast's row is locked first, so a
     concurrent start of the same broadcast waits for ours and then sees our rows."""
-    if session.bind.dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return False  # one writer at a time; the single insert keeps its ON CONFLICT
     await session.execute(select(Broadcast.id).where(Broadcast.id == b.id).with_for_update())
     mine = select(Outbox.id).where(Outbox.broadcast_id == b.id).limit(1)
@@ -107,7 +108,7 @@ async def _move(session: AsyncSession, bid: int, frm: tuple[str, ...], to: str) 
         .values(state=to)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def pause(session: AsyncSession, b: Broadcast) -> int:

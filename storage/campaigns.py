@@ -24,10 +24,6 @@ async def current_and_recent(session: AsyncSession, today: date) -> Sequence[Cam
     return rows.all()
 
 
-async def campaign_by_id(session: AsyncSession, campaign_id: int) -> Campaign | None:
-    return await session.get(Campaign, campaign_id)
-
-
 def covers(campaign: Campaign, province: str | None) -> bool:
     """An empty province list means the whole country; names compare ZWNJ- and ي/ی-blind."""
     if not campaign.provinces or province is None:

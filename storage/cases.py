@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import Audience, _people, insert_messages
+from storage.db import affected, inserted
 from storage.models import (
     Application,
     Appointment,
@@ -102,13 +103,6 @@ async def count_openable(session: AsyncSession, camp: Campaign, today: date) -> 
     return int(await session.scalar(stmt) or 0)
 
 
-async def _rowcount(session: AsyncSession, result: Any) -> int:
-    if result.rowcount is None or result.rowcount < 0:
-        # Python's sqlite3 reports no rowcount for a statement that begins with WITH.
-        return int(await session.scalar(select(func.changes())) or 0)
-    return int(result.rowcount)
-
-
 async def open_all(
     session: AsyncSession, camp: Campaign, today: date, now: datetime, steps: Sequence[str]
 ) -> int:
@@ -131,14 +125,14 @@ async def open_all(
         .on_conflict_do_nothing(index_elements=["national_id", "campaign_id"])
     )
     ev_cols = ["application_id", "status", "note", "actor", "at"]
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # One statement: the events are written from the cases' RETURNING (a data-modifying
         # CTE), so the freshly filled table is not read again (no plan on its stale statistics).
         new_cases = stmt.returning(Application.id).cte("new_cases")
         parts = [_event_rows(new_cases.c.id, st, now) for st in steps]
         events = insert_for(session)(StatusEvent).from_select(ev_cols, union_all(*parts))
-        return int((await session.execute(events)).rowcount) // len(steps)
-    opened = await _rowcount(session, await session.execute(stmt))
+        return affected(await session.execute(events)) // len(steps)
+    opened = await inserted(session, await session.execute(stmt))
     if opened:
         # The new cases are the campaign's rows created at `now` with no event yet.
         new = and_(Application.campaign_id == camp.id, Application.created_at == now)
@@ -193,7 +187,7 @@ async def close_window(
         update(Application).where(closable).values(status="missed_window", updated_at=now)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
-    return Closing(await _rowcount(session, result), notified)
+    return Closing(await inserted(session, result), notified)
 
 
 def _case_audience(
@@ -202,7 +196,7 @@ def _case_audience(
     """Each case holder's best chat or mobile: a personal notice, so announcement opt-outs
     do not apply (unlike storage.audience.audience)."""
     lang = func.coalesce(National.language, default_lang)
-    pg = session.bind.dialect.name == "postgresql"
+    pg = session.get_bind().dialect.name == "postgresql"
     has_case = select(Application.id).where(Application.national_id == National.id, where)
     a = _people(pg, lang).where(has_case.exists()).cte("holders")
     address = func.coalesce(a.c.chat, a.c.mobile)

@@ -25,7 +25,7 @@ async def _serialize_numbering(session: AsyncSession, year: int) -> None:
     PostgreSQL: a transaction-scoped advisory lock. SQLite: the caller's INSERT already holds
     the database's single write lock until commit, so nothing more is needed.
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         key = zlib.crc32(f"complaint-seq-{year}".encode())
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 

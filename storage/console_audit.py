@@ -40,7 +40,7 @@ async def _targets(session: AsyncSession, card: str) -> list[str]:
     return out
 
 
-async def _query(session: AsyncSession, f: AuditFilter) -> Select[tuple[AuditLog]] | None:
+async def _query(session: AsyncSession, f: AuditFilter) -> Select[AuditLog] | None:
     q = select(AuditLog)
     if f.actor:
         q = q.where(AuditLog.actor == f.actor)

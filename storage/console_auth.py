@@ -7,15 +7,12 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import SignInAttempt, Staff, StaffSession
 
 
 async def staff_by_username(session: AsyncSession, username: str) -> Staff | None:
     return await session.scalar(select(Staff).where(Staff.username == username))
-
-
-async def staff_by_id(session: AsyncSession, staff_id: int) -> Staff | None:
-    return await session.get(Staff, staff_id)
 
 
 async def role_by_username(session: AsyncSession, username: str) -> str | None:
@@ -87,4 +84,4 @@ async def revoke_all(session: AsyncSession, staff_id: int, now: datetime) -> int
         .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return result.rowcount or 0
+    return affected(result) or 0

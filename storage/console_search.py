@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import literal_column, or_, select
+from sqlalchemy import ColumnClause, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -28,10 +28,12 @@ from storage.models import (
 LIMIT = 50
 ZWNJ = "\u200c"
 # The same expressions as the indexes of migration 0006 (PostgreSQL matches them by text).
-FULL_KEY = literal_column(
+FULL_KEY: ColumnClause[str] = literal_column(
     f"replace(replace(nationals.first_name || nationals.last_name, '{ZWNJ}', ''), ' ', '')"
 )
-LAST_KEY = literal_column(f"replace(replace(nationals.last_name, '{ZWNJ}', ''), ' ', '')")
+LAST_KEY: ColumnClause[str] = literal_column(
+    f"replace(replace(nationals.last_name, '{ZWNJ}', ''), ' ', '')"
+)
 
 
 def name_key(text: str) -> str:

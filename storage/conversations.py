@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import Conversation, National, Outbox, utcnow
 from storage.outbox import insert_of
 
@@ -46,12 +47,13 @@ def _first_contact(dialect: str) -> Any:
 
 async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversation:
     """The chat's conversation row, created on first contact; locked on PostgreSQL."""
-    query = _BY_CHAT_LOCKED if session.bind.dialect.name == "postgresql" else _BY_CHAT
+    dialect = session.get_bind().dialect.name
+    query = _BY_CHAT_LOCKED if dialect == "postgresql" else _BY_CHAT
     params = {"channel": channel, "chat_id": chat_id}
     conv = await session.scalar(query, params)
     if conv is not None:
         return conv
-    await session.execute(_first_contact(session.bind.dialect.name), params | {"now": utcnow()})
+    await session.execute(_first_contact(dialect), params | {"now": utcnow()})
     conv = await session.scalar(query.execution_options(populate_existing=True), params)
     assert conv is not None
     return conv
@@ -71,7 +73,7 @@ async def save(
               "new_data": data, "new_lang": lang, "new_national_id": national_id,
               "now": utcnow()}  # fmt: skip
     result = await session.execute(_SAVE, params)
-    if result.rowcount != 1:
+    if affected(result) != 1:
         raise StaleConversation(f"conversation {conv.id} changed under us")
 
 

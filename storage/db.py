@@ -7,14 +7,14 @@ import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Connection, CursorResult, Result
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,6 +23,27 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+_DmlResult: TypeAlias = CursorResult[*tuple[Any, ...]]
+
+
+def affected(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an INSERT, UPDATE or DELETE touched (`CursorResult.rowcount`).
+
+    `AsyncSession.execute` is typed to return `Result` for every statement; for DML it returns
+    a `CursorResult`, the one that has `rowcount`.
+    """
+    return cast(_DmlResult, result).rowcount
+
+
+async def inserted(session: AsyncSession, result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an INSERT…SELECT wrote, on SQLite too."""
+    n = affected(result)
+    if n is None or n < 0:
+        # Python's sqlite3 reports no rowcount for a statement that begins with WITH.
+        return int(await session.scalar(select(func.changes())) or 0)
+    return n
 
 
 class NotMigrated(Exception):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     String,
     and_,
     bindparam,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import Broadcast, Contact, Outbox, utcnow
 from storage.outbox import sms_address
 
@@ -28,7 +30,7 @@ from storage.outbox import sms_address
 ALWAYS_URGENT = ("reply", "otp")
 _T = Outbox.__table__
 # Inlined (not bound) so the planners can match the partial index ix_outbox_direct.
-_QUEUED = literal_column("'queued'")
+_QUEUED: ColumnClause[str] = literal_column("'queued'")
 COLUMNS = (
     Outbox.id, Outbox.key, Outbox.kind, Outbox.channel, Outbox.address, Outbox.lang,
     Outbox.text, Outbox.sms_text, Outbox.payload, Outbox.national_id, Outbox.urgent,
@@ -112,7 +114,7 @@ async def _claim(
         due = due.where(Outbox.broadcast_id.is_(None))
     if urgent_only:
         due = due.where(or_(Outbox.urgent.is_(True), Outbox.kind.in_(ALWAYS_URGENT)))
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # Several workers share the outbox: each takes rows the others have not locked.
         due = due.with_for_update(skip_locked=True)
     stmt = (
@@ -250,7 +252,7 @@ async def requeue_expired(
         stmt = stmt.where(Outbox.lease_until < (now or utcnow()))
     stmt = stmt.values(state="queued", lease_owner=None, lease_until=None)
     result = await session.execute(stmt.execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def release(session: AsyncSession, owner: str) -> int:
@@ -260,7 +262,7 @@ async def release(session: AsyncSession, owner: str) -> int:
         .where(Outbox.state == "sending", Outbox.lease_owner == owner)
         .values(state="queued", lease_owner=None, lease_until=None)
     )
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def renew_leases(
@@ -268,7 +270,7 @@ async def renew_leases(
 ) -> None:
     """Keep our leases alive while we work (a long 429 pause, a slow gateway)."""
     mine = select(Outbox.id).where(Outbox.state == "sending", Outbox.lease_owner == owner)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # A row locked now is being recorded (it leaves 'sending'): waiting for it while holding
         # other rows deadlocked against the recorder's statement.
         mine = mine.with_for_update(skip_locked=True)
@@ -278,23 +280,3 @@ async def renew_leases(
         .values(lease_until=(now or utcnow()) + timedelta(seconds=lease_seconds))
         .execution_options(synchronize_session=False)
     )
-
-
-async def mark_delivered(
-    session: AsyncSession, refs: dict[str, bool], at: datetime | None = None
-) -> int:
-    """Delivery reports: provider_ref -> delivered (True) or undelivered (False)."""
-    at, done = at or utcnow(), 0
-    for ok in (True, False):
-        ids = [ref for ref, v in refs.items() if v is ok]
-        if not ids:
-            continue
-        values: dict[str, Any] = {"state": "delivered", "delivered_at": at} if ok else {
-            "state": "failed", "error": "undelivered"}  # fmt: skip
-        result = await session.execute(
-            update(Outbox)
-            .where(Outbox.provider_ref.in_(ids), Outbox.state == "sent")
-            .values(**values)
-        )
-        done += result.rowcount or 0
-    return done

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import InboxUpdate, utcnow
 from storage.outbox import insert_of
 
@@ -53,7 +54,7 @@ async def store(
     now = utcnow()
     rows = [{"bot": bot, "update_id": uid, "chat_id": chat, "payload": body, "attempts": 0,
              "received_at": now} for uid, chat, body in updates]  # fmt: skip
-    result = await session.execute(_store(session.bind.dialect.name), rows)
+    result = await session.execute(_store(session.get_bind().dialect.name), rows)
     return set(result.scalars().all())
 
 
@@ -62,7 +63,7 @@ async def claim(
 ) -> bool:
     """Mark the update handled in the caller's transaction; False when it already was."""
     result = await session.execute(_CLAIM, {"b": bot, "u": update_id, "now": now or utcnow()})
-    return bool(result.rowcount)
+    return bool(affected(result))
 
 
 async def release(session: AsyncSession, bot: str, update_id: int) -> None:
@@ -120,4 +121,4 @@ async def delete_handled(session: AsyncSession, before: datetime, dry_run: bool)
         q = select(func.count()).select_from(InboxUpdate).where(*where)
         return int(await session.scalar(q) or 0)
     result = await session.execute(delete(InboxUpdate).where(*where))
-    return result.rowcount or 0
+    return affected(result) or 0

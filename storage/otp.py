@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import National, OtpCode, Outbox
 
 
@@ -44,7 +45,7 @@ async def scrub_stale_codes(session: AsyncSession, now: datetime) -> int:
         .values(text="***", sms_text=None, payload={"scrubbed": True})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def delete_old_codes(session: AsyncSession, before: datetime, dry_run: bool) -> int:
@@ -53,7 +54,7 @@ async def delete_old_codes(session: AsyncSession, before: datetime, dry_run: boo
     if dry_run:
         return await session.scalar(select(func.count()).select_from(OtpCode).where(where)) or 0
     result = await session.execute(delete(OtpCode).where(where))
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def add_code(

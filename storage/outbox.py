@@ -31,7 +31,7 @@ def default_deadline(kind: str, due_at: datetime) -> datetime | None:
 
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-    return insert_of(session.bind.dialect.name)
+    return insert_of(session.get_bind().dialect.name)
 
 
 def insert_of(dialect: str) -> Any:
@@ -71,7 +71,7 @@ async def enqueue(
     if claim_for is not None:
         values |= dict(state="sending", lease_owner=claim_for,
                        lease_until=utcnow() + timedelta(seconds=lease_seconds))  # fmt: skip
-    result = await session.execute(_insert_stmt(session.bind.dialect.name), values)
+    result = await session.execute(_insert_stmt(session.get_bind().dialect.name), values)
     return result.scalar_one_or_none()
 
 

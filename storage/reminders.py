@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.admin import audit
 from storage.audience import audience, insert_messages
+from storage.db import affected
 from storage.models import Appointment, AuditLog, Campaign, Outbox
 
 UPCOMING = ("booked", "confirmed")
@@ -45,7 +46,7 @@ async def cancel_appointment_reminders(session: AsyncSession, appointment: Appoi
         .values(state="cancelled", error="appointment changed")
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def campaigns_ending(session: AsyncSession, day: Any) -> list[Campaign]:

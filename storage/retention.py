@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import inbox
+from storage.db import affected
 from storage.models import Outbox
 
 CLEARED = ""
@@ -26,7 +27,7 @@ HOOKS: dict[str, Hook] = {"inbox_updates": inbox.delete_handled}
 BATCH = 5000
 
 
-def _old_sent(before: datetime) -> list[object]:
+def _old_sent(before: datetime) -> list[ColumnElement[bool]]:
     return [
         Outbox.state.in_(("sent", "delivered")),
         Outbox.sent_at.is_not(None),  # the partial index ix_outbox_sent_at
@@ -48,7 +49,7 @@ async def clear_outbox(session: AsyncSession, before: datetime, dry_run: bool) -
             .values(text=CLEARED, sms_text=None, payload=None)
             .execution_options(synchronize_session=False)
         )  # fmt: skip
-        n = result.rowcount or 0
+        n = affected(result) or 0
         total += n
         if n < BATCH:
             return total

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import Application, National, Receipt
 
 LEASE = timedelta(minutes=10)  # long enough to look at a photo, short enough to not strand it
 TRIES = 5
 
 
-def _free(owner: str, now: datetime) -> object:
+def _free(owner: str, now: datetime) -> ColumnElement[bool]:
     return or_(
         Receipt.lease_owner.is_(None), Receipt.lease_until < now, Receipt.lease_owner == owner
     )
@@ -43,7 +44,7 @@ async def claim_next(
             .values(lease_owner=owner, lease_until=now + LEASE)
             .execution_options(synchronize_session=False)
         )
-        if won.rowcount == 1:
+        if affected(won) == 1:
             receipt = await session.get(Receipt, rid, populate_existing=True)
             return receipt
     return None

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import Outbox, Staff
 from storage.outbox import enqueue
 
 
-def _held(prefix: str) -> list[object]:
+def _held(prefix: str) -> list[ColumnElement[bool]]:
     return [Outbox.state == "held", Outbox.error.like(f"{prefix}%")]
 
 
 async def held_count(session: AsyncSession, prefix: str) -> int:
     """Rows the sender held for an account-level error (not a paused broadcast's)."""
-    return await session.scalar(select(func.count()).select_from(Outbox).where(*_held(prefix)))
+    q = select(func.count()).select_from(Outbox).where(*_held(prefix))
+    return await session.scalar(q) or 0  # a count always has its row: `or 0` is for the type
 
 
 async def release_held(session: AsyncSession, prefix: str, now: datetime) -> int:
@@ -25,7 +27,7 @@ async def release_held(session: AsyncSession, prefix: str, now: datetime) -> int
         update(Outbox).where(*_held(prefix)).values(state="queued", due_at=now)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def alert_admins(session: AsyncSession, key: str, text: str) -> int:

@@ -50,7 +50,7 @@ async def test_queue_answer_close(rt):
     await add_complaint(rt, "C-1405-000001", NOW - timedelta(hours=1), None, "telegram", "555")
     me = actor_for(REVIEWER)
     async with rt.db.session() as s:
-        lines = await desk.open_complaints(rt, s, me)
+        lines = (await desk.queue_page(rt, s, me))[0]
     assert [(q.code, q.overdue) for q in lines] == [("C-1405-000001", True),
                                                     ("C-1405-000002", False)]  # fmt: skip
     assert "OVERDUE" in lines[0].text(rt, "en") and "مهلت گذشته" in lines[0].text(rt)
@@ -62,7 +62,7 @@ async def test_queue_answer_close(rt):
         await desk.answer(rt, s, me, "C-1405-000001", "done")
         assert (await desk.close(rt, s, me, "C-1405-000001")).ok
         late = await desk.answer(rt, s, me, "C-1405-000001", "again")
-        lines = await desk.open_complaints(rt, s, me)
+        lines = (await desk.queue_page(rt, s, me))[0]
     assert not late.ok and lines == []
     msgs = await outbox(rt)
     assert [(m.channel, m.address) for m in msgs] == [("sms", "09151234567"), ("telegram", "555")]
@@ -78,4 +78,4 @@ async def test_broadcaster_cannot_see_complaints(rt):
     await add_complaint(rt, "C-1405-000001", NOW)
     with pytest.raises(Forbidden):
         async with rt.db.session() as s:
-            await desk.open_complaints(rt, s, actor_for(BROADCASTER))
+            await desk.queue_page(rt, s, actor_for(BROADCASTER))

@@ -29,12 +29,15 @@ async def open_case(rt: Runtime, session: AsyncSession, actor: str, national: Na
     return await cases.open_case(rt, session, actor, national.card_number, door="console")
 
 
-async def _act(request: web.Request, form: dict[str, Any]) -> tuple[int, Outcome | None, dict]:
+async def _act(
+    request: web.Request, form: dict[str, Any]
+) -> tuple[int, Outcome | None, dict[str, str]]:
     """Run the form's action for the national in the URL: (id, outcome, field errors)."""
     rt, actor = rt_of(request), who(request).actor
     nid = _int(request.match_info["nid"])
     action = request.match_info["action"]
     errors: dict[str, str] = {}
+    out: Outcome | None
     async with rt.db.session() as s:
         national = await national_by_id(s, nid)
         if national is None:

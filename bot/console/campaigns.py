@@ -9,7 +9,7 @@ handlers.cases.open_campaign_cases: first its dry run (how many), then the real 
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import argparse
 
 from aiohttp import web
 
@@ -27,11 +27,11 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _args(form: dict[str, str]) -> SimpleNamespace:
+def _args(form: dict[str, str]) -> argparse.Namespace:
     """The form as `amayesh campaign create`'s arguments: one fee / office / document a line."""
     kind = form.get("kind", "renewal")
     days = normalize_text(form.get("max_days_expired", ""))
-    return SimpleNamespace(
+    return argparse.Namespace(
         code=normalize_text(form.get("code", "")), title=normalize_text(form.get("title", "")),
         kind=kind if kind in KINDS else "renewal", rounds=form.get("rounds", ""),
         provinces=form.get("provinces", ""), start=form.get("start", ""),

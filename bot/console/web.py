@@ -48,6 +48,8 @@ def needs(right: str | None) -> Callable[[Handler], Handler]:
     """Mark a handler: None = any signed-in staff; a right = only roles that hold it."""
 
     def mark(handler: Handler) -> Handler:
+        # The mark rides on the function (read back by getattr in the guard below): a
+        # Callable type has no attributes to declare, and the route table keeps the function.
         handler.console_right = right  # type: ignore[attr-defined]
         return handler
 
@@ -55,7 +57,7 @@ def needs(right: str | None) -> Callable[[Handler], Handler]:
 
 
 def public(handler: Handler) -> Handler:
-    handler.console_public = True  # type: ignore[attr-defined]
+    handler.console_public = True  # type: ignore[attr-defined]  # as in needs()
     return handler
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -17,7 +18,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str | Literal[False]:
     # Migrations need the column type, not our Python-side UTC conversion.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -36,7 +37,9 @@ def do_run(connection: Connection) -> None:
 
 
 async def run_async() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None  # storage.db.alembic_config sets it
+    engine = create_async_engine(url, poolclass=pool.NullPool)
     async with engine.connect() as conn:
         await conn.run_sync(do_run)
     await engine.dispose()
