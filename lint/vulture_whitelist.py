@@ -9,7 +9,6 @@ this file too (pyproject.toml), so an entry whose name was renamed or removed fa
 from bot.aiohttp_request import AiohttpRequest
 from bot.console.web import Who
 from bot.settings import Settings
-from handlers import eligibility
 from storage.models import Broadcast, Complaint, Contact, National, Outage, Receipt
 from storage.models.base import Base, UTCDateTime
 from storage.registry import ImportCounts
@@ -78,6 +77,3 @@ _.mode
 _.required
 _.rightToLeft
 _.__qualname__
-
-# Engineer `features` removes it with the eligibility rewrite (issue 13); drop the line then.
-eligibility.eligibility_reply

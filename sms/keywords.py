@@ -80,7 +80,7 @@ def _args(kw: Keyword, rest: list[str]) -> Args | None:
         return (card,) if card else ()
     if spec in (ArgSpec.REST, ArgSpec.REST_OPT):
         text = " ".join(rest)
-        return (text,) if text else (None if spec is ArgSpec.REST else ())
+        return (text,) if text else (None if spec.required else ())
     if spec is ArgSpec.CARD_YEAR_OPT and not rest:
         return ()
     if len(rest) < 2:
