@@ -20,7 +20,6 @@ from handlers.base import Button, Reply
 from handlers.convo import Event, SlipFile
 from handlers.datafiles import preload
 from storage import conversations as store
-from storage.outbox import Job
 from storage.text import mask_mobile, normalize_digits
 
 CHANNEL = "shell"
@@ -107,9 +106,9 @@ async def read_event(line: str, choices: list[str]) -> Event | None:
 async def turn(rt: Process, chat_id: str, event: Event) -> list[Reply]:
     """One exchange; the replies' outbox rows are marked sent (this terminal showed them)."""
     since = rt.clock()
-    jobs: list[Job] = []
-    replies, _ = await dialog.handle(rt, CHANNEL, chat_id, event, owner=delivery.OWNER, jobs=jobs)
-    await rt.delivery.send(jobs)
+    turn = await dialog.handle(rt, CHANNEL, chat_id, event, owner=delivery.OWNER)
+    await rt.delivery.send(turn.jobs)
+    replies = turn.replies
     if rt.sms is None:
         async with rt.db.session() as s:
             for mobile, text in await store.otp_sent_since(s, since):

@@ -22,7 +22,6 @@ from handlers import dialog
 from handlers.convo import Event, SlipFile
 from handlers.receipts import MAX_BYTES
 from storage import delivery as delivery_store
-from storage.outbox import Job
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -57,10 +56,9 @@ class TelegramAdapter:
             return
         event = await to_event(update)
         event.inbox = self.inbox_key
-        jobs: list[Job] = []
-        await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER, jobs=jobs)
-        if jobs:  # the rows are leased to this process: send them now
-            await self.rt.delivery.send(jobs)
+        turn = await dialog.handle(self.rt, CHANNEL, chat_id, event, owner=delivery.OWNER)
+        if turn.jobs:  # the rows are leased to this process: send them now
+            await self.rt.delivery.send(turn.jobs)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log without the token, and give the user a hint rather than silence."""

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from handlers import sms_access
 from handlers.base import Button, Ctx, Reply
-from handlers.fmt import bullets, digits, link_first, moment
+from handlers.convo import State, link_first
+from handlers.feature import Args, ArgSpec, Feature, Keyword, MenuEntry
+from handlers.fmt import bullets, digits, moment
 from handlers.reminders import cancel_appointment_reminders
 from handlers.sms_parts import count_segments
 from storage.activity import record
@@ -122,3 +127,58 @@ async def answer(ctx: Ctx, appointment_id: int, confirm: bool) -> Reply:
             f"appointment:{appt.id}", {"state": old}, {"state": new},
         )  # fmt: skip
     return Reply(ctx.t(f"appointments.done_{new}", **params))
+
+
+# --- the doors: the menu, the confirm/cannot buttons, and SMS -------------------------------
+
+
+async def _menu(ctx: Ctx, st: State) -> list[Reply]:
+    return [await upcoming(ctx)]
+
+
+async def _button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
+    """«appt:confirm:12» / «appt:cannot:12»."""
+    if ctx.national is None:
+        return [link_first(ctx)]
+    action, _, ident = data.partition(":")[2].partition(":")
+    return [await answer(ctx, int(ident), action == "confirm")] if ident.isdigit() else None
+
+
+async def _sms_list(ctx: Ctx, args: Args) -> Reply:
+    if ctx.national is None:
+        return sms_access.not_linked(ctx)
+    return await upcoming(ctx)
+
+
+def _sms_answer(confirm: bool) -> Callable[[Ctx, Args], Awaitable[Reply]]:
+    """«تایید ۲» / «نمیام»: the numbered appointment of the APPT list (the only one if one)."""
+
+    async def act(ctx: Ctx, args: Args) -> Reply:
+        if ctx.national is None:
+            return sms_access.not_linked(ctx)
+        return await answer_by_number(ctx, args[0] if args else "", confirm)
+
+    return act
+
+
+FEATURE: Feature = Feature(
+    name="appointments",
+    catalog=("appointments",),
+    menu=MenuEntry("appts", _menu, personal=True),
+    buttons={"appt": _button},
+    keywords=(
+        Keyword("APPT", ("نوبت", "appt"), ArgSpec.NONE, _sms_list),
+        Keyword(
+            "CONFIRM",
+            ("تایید", "تأیید", "میام", "می‌آیم", "confirm"),
+            ArgSpec.REST_OPT,
+            _sms_answer(True),
+        ),
+        Keyword(
+            "DECLINE",
+            ("نمیام", "نمی‌آیم", "نمیتوانم", "decline", "cannot"),
+            ArgSpec.REST_OPT,
+            _sms_answer(False),
+        ),
+    ),
+)

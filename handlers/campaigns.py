@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from handlers.base import Button, Ctx, Reply, local_digits
+from handlers.convo import State
+from handlers.feature import Args, ArgSpec, Feature, Keyword, MenuEntry
 from handlers.fmt import bullets, day, number, rials_and_toman
 from storage.campaigns import covers, current_and_recent, is_open
 from storage.models import Campaign
@@ -95,3 +97,21 @@ async def open_campaigns(ctx: Ctx) -> Reply:
         buttons=replies[0].buttons,
         sms_text="\n".join(r.sms_text or "" for r in replies),
     )
+
+
+async def _menu(ctx: Ctx, st: State) -> list[Reply]:
+    return [await open_campaigns(ctx)]
+
+
+async def _sms(ctx: Ctx, args: Args) -> Reply:
+    return await open_campaigns(ctx)
+
+
+FEATURE: Feature = Feature(
+    name="campaigns",
+    catalog=("campaigns",),
+    menu=MenuEntry("campaigns", _menu),
+    keywords=(
+        Keyword("CAMPAIGN", ("طرح", "طرح‌ها", "طرحها", "campaign", "campaigns"), ArgSpec.NONE, _sms),
+    ),
+)

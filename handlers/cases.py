@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import eligibility
 from handlers.base import Button, Ctx, Reply
 from handlers.casework import Outcome, national_lang
+from handlers.convo import link_first
 from handlers.fmt import bullets, day, number, rials_and_toman
 from handlers.jalali import format_date
 from handlers.runtime import Runtime
@@ -159,7 +160,7 @@ async def open_for_household(ctx: Ctx) -> Reply:
 
     Someone not eligible is told why and nothing opens."""
     if ctx.national is None:
-        return Reply(ctx.t("common.link_first"))
+        return link_first(ctx)
     result = await eligibility.evaluate(ctx, ctx.national)
     if not result.eligible or result.campaign is None:
         return eligibility.explain(ctx, result, offer_case=False)

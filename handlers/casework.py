@@ -48,7 +48,7 @@ def national_lang(rt: Runtime, national: National) -> str:
 
 
 def status_label(rt: Runtime, lang: str, status: str) -> str:
-    return rt.t(lang, f"staff.label.{status}")
+    return rt.t(lang, f"status.labels.{status}")
 
 
 async def _case(

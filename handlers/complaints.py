@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, time, timedelta
 
-from handlers.base import Ctx, Reply
+from handlers import receipts
+from handlers.base import Button, Ctx, Reply
+from handlers.convo import Event, State, ask, cancel_button, menu_reply
+from handlers.feature import Args, ArgSpec, Feature, Keyword, MenuEntry
 from handlers.fmt import digits, local_day
 from handlers.jalali import jalali_year
 from handlers.workdays import add_working_days
@@ -98,3 +102,94 @@ async def lookup_complaint(ctx: Ctx, code: str) -> Reply:
     if complaint.answer:
         lines.append(ctx.t("complaints.answer", answer=complaint.answer))
     return Reply("\n".join(lines))
+
+
+# --- the doors: a menu of two, three short steps, and the SMS keyword ------------------------
+STEP_ASK = {"complaint_text": "complaints.ask_text", "complaint_code": "complaints.ask_code"}
+
+
+async def _menu(ctx: Ctx, st: State) -> list[Reply]:
+    rows = [
+        [Button(ctx.t("complaints.btn_new"), "cmp:new")],
+        [Button(ctx.t("complaints.btn_lookup"), "cmp:lookup")],
+        [cancel_button(ctx)],
+    ]
+    return [Reply(ctx.t("complaints.menu"), buttons=rows)]
+
+
+async def _button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
+    if data not in ("cmp:new", "cmp:lookup"):
+        return None
+    # Over the daily cap: say so before the person types a complaint that would be refused.
+    if data == "cmp:new" and (refused := await over_limit(ctx)):
+        st.go("menu")
+        return [refused, await menu_reply(ctx)]
+    st.go("complaint_text" if data == "cmp:new" else "complaint_code")
+    return [ask(ctx, STEP_ASK[st.step])]
+
+
+def _ask_photo(ctx: Ctx) -> Reply:
+    buttons = [[Button(ctx.t("complaints.btn_no_photo"), "cmp:skip")], [cancel_button(ctx)]]
+    return Reply(ctx.t("complaints.ask_photo"), buttons=buttons)
+
+
+async def on_text(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
+    text = normalize_text(ev.text)
+    if ev.kind == "photo" and len(text) >= 3:
+        return await _file(ctx, st, text, ev)
+    if ev.kind != "text" or len(text) < 3:
+        return [ask(ctx, "complaints.ask_text")]
+    st.go("complaint_photo", text=text[:2000])
+    return [_ask_photo(ctx)]
+
+
+async def on_photo(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
+    if ev.kind == "button" and ev.data == "cmp:skip":
+        return await _file(ctx, st, st.data.get("text", ""), None)
+    if ev.kind in ("photo", "document"):
+        return await _file(ctx, st, st.data.get("text", ""), ev)
+    return [_ask_photo(ctx)]
+
+
+async def _file(ctx: Ctx, st: State, text: str, ev: Event | None) -> list[Reply]:
+    if refused := await over_limit(ctx):  # before a photo is written
+        st.go("menu")
+        return [refused, await menu_reply(ctx)]
+    path = None
+    if ev is not None and ev.file is not None:
+        if error := receipts.check_file(ev.file):
+            return [ask(ctx, error)]
+        path = f"complaints/{ev.file.sha256}.{ev.file.ext}"
+        data = ev.file.data or b""
+        await asyncio.to_thread(receipts.write_file, ctx.rt.settings.files_dir, path, data)
+    st.go("menu")
+    return [await file_complaint(ctx, text, path), await menu_reply(ctx)]
+
+
+async def on_code(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
+    code = ev.text.strip() if ev.kind == "text" else ""
+    if not code:
+        return [ask(ctx, "complaints.ask_code")]
+    st.go("menu")
+    return [await lookup_complaint(ctx, code), await menu_reply(ctx)]
+
+
+async def _sms(ctx: Ctx, args: Args) -> Reply:
+    return await file_complaint(ctx, args[0])
+
+
+FEATURE: Feature = Feature(
+    name="complaints",
+    catalog=("complaints",),
+    menu=MenuEntry("complaint", _menu),
+    buttons={"cmp": _button},
+    steps={"complaint_text": on_text, "complaint_photo": on_photo, "complaint_code": on_code},
+    entry=("complaint_text", "complaint_code"),
+    moves={
+        "complaint_text": ("complaint_photo", "menu"),
+        "complaint_photo": ("menu",),
+        "complaint_code": ("menu",),
+    },
+    step_buttons={"complaint_photo": ("cmp:skip",)},
+    keywords=(Keyword("COMPLAINT", ("شکایت", "complaint"), ArgSpec.REST, _sms),),
+)

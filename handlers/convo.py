@@ -82,11 +82,8 @@ def ask(ctx: Ctx, key: str, **params: Any) -> Reply:
     return Reply(ctx.t(key, **params), buttons=[[cancel_button(ctx)]])
 
 
-def link_first(ctx: Ctx) -> list[Reply]:
-    """Personal data is shown only to linked chats."""
-    return [
-        Reply(
-            ctx.t("common.link_first"),
-            buttons=[[Button(ctx.t("dialog.link_button"), "link:start")], [cancel_button(ctx)]],
-        )
-    ]
+def link_first(ctx: Ctx) -> Reply:
+    """Personal data is shown only to linked chats: say so, with the way to link (SMS readers
+    get the text alone)."""
+    buttons = [[Button(ctx.t("dialog.link_button"), "link:start")], [cancel_button(ctx)]]
+    return Reply(ctx.t("common.link_first"), buttons=buttons)

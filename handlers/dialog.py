@@ -6,14 +6,16 @@ replies come back as outbox rows already claimed for the calling process, which 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import flows, linking, slip
 from handlers.base import Ctx, Reply
-from handlers.convo import Event, State, Step, cancel_button, hint, menu_reply
+from handlers.convo import Event, State, cancel_button, hint, link_first, menu_reply
+from handlers.features import TABLES
+from handlers.language import OFFERED, language_menu
 from handlers.runtime import Runtime
 from storage import conversations as store
 from storage import delivery as delivery_store
@@ -21,31 +23,29 @@ from storage import inbox
 from storage.outbox import Job, enqueue_reply
 from storage.text import fold_keyword, normalize_text
 
-STEPS: dict[str, Step] = {
-    "link_card": linking.on_card,
-    "link_year": linking.on_year,
-    "link_prove": linking.on_contact,
-    "link_otp": linking.on_code,
-    **slip.STEPS,
-    **flows.STEPS,
-}
+STEPS = TABLES.steps  # every feature's steps (handlers/features.py)
+MENU = {entry.data: entry for entry in TABLES.menu}
+# Steps during which Telegram shows the share-contact reply keyboard (it stays until removed).
+SHARE_STEPS = TABLES.share_steps
 CANCEL_WORDS = {"لغو", "انصراف", "cancel", "بازگشت", "منو", "menu"}
 LAST_UPDATE = "keep_update_id"
 
 
-async def handle(
-    rt: Runtime,
-    channel: str,
-    chat_id: str,
-    event: Event,
-    *,
-    owner: str,
-    jobs: list[Job] | None = None,
-) -> tuple[list[Reply], list[int]]:
-    """Run one event through the conversation; returns the replies and their outbox ids.
+@dataclass
+class Turn:
+    """What one event gave: the replies, and their outbox rows leased to the calling process
+    ready to send (Delivery.deliver), which spares the sender reading back what was written."""
 
-    With `jobs`, the rows are also handed back as written, ready to send (Delivery.send).
-    """
+    replies: list[Reply] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        return [job.id for job in self.jobs]
+
+
+async def handle(rt: Runtime, channel: str, chat_id: str, event: Event, *, owner: str) -> Turn:
+    """Run one event through the conversation: state saved and replies queued in one transaction."""
     base = f"reply:{channel}:{chat_id}:{event.update_id if event.update_id else uuid4().hex}"
     if event.kind in ("text", "photo", "document"):
         event.text = normalize_text(event.text)
@@ -53,7 +53,7 @@ async def handle(
         try:
             # SQLite: one writer at a time in this process (see Database.write_lock).
             async with rt.db.serial():
-                return await _once(rt, channel, chat_id, event, owner, base, jobs)
+                return await _once(rt, channel, chat_id, event, owner, base)
         except store.StaleConversation:
             if attempt == 2:
                 raise
@@ -67,8 +67,7 @@ async def _once(
     event: Event,
     owner: str,
     base: str,
-    jobs: list[Job] | None,
-) -> tuple[list[Reply], list[int]]:
+) -> Turn:
     async with rt.db.session() as s:
         # Replays (a crash, Telegram sending again) are known by the update's own inbox row,
         # marked in this transaction: an older update arriving after a newer one still runs.
@@ -77,7 +76,7 @@ async def _once(
             and event.update_id
             and not await inbox.claim(s, event.inbox, event.update_id)
         ):
-            return [], []
+            return Turn()
         conv = await store.load(s, channel, chat_id)
         data = dict(conv.data or {})
         data.pop(LAST_UPDATE, None)  # the old per-chat "largest id" dedupe's key
@@ -90,10 +89,7 @@ async def _once(
         await store.save(
             s, conv, step=st.step, data=st.data, lang=st.lang, national_id=st.national_id
         )
-        queued = await _queue(s, ctx, replies, base, owner)
-    if jobs is not None:
-        jobs.extend(queued)
-    return replies, [job.id for job in queued]
+        return Turn(replies, await _queue(s, ctx, replies, base, owner))
 
 
 async def _queue(
@@ -124,10 +120,6 @@ def payload(reply: Reply) -> dict[str, Any]:
     return out
 
 
-# Steps during which Telegram shows the share-contact reply keyboard (it stays until removed).
-SHARE_STEPS = ("link_prove", "link_otp")
-
-
 async def dispatch(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
     """Run the event; leaving the share-contact step also takes its keyboard away, since an
     inline menu cannot replace a reply keyboard in the same message."""
@@ -153,21 +145,21 @@ async def _dispatch(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
     step = STEPS.get(st.step)
     if step is not None:
         return await step(ctx, st, ev)
-    if ev.kind in ("photo", "document") and ev.file is not None:
-        return await slip.begin(ctx, st, ev)  # a slip sent straight from the menu
+    if ev.kind in ("photo", "document") and ev.file is not None and TABLES.on_file:
+        return await TABLES.on_file(ctx, st, ev)  # a slip sent straight from the menu
     return [await menu_reply(ctx, ctx.t("common.hint"))]
 
 
 async def on_command(ctx: Ctx, st: State, name: str) -> list[Reply]:
     name = name.lower()
     if name == "language":
-        return [flows.language_menu(ctx)]
+        return [language_menu(ctx)]
     if name == "help":
         return [await menu_reply(ctx, ctx.t("common.help"))]
     if name not in ("start", "menu", "cancel"):
         return hint(ctx, st) if st.step in STEPS else [await menu_reply(ctx, ctx.t("common.hint"))]
     sharing = ctx.channel == "telegram" and st.step in SHARE_STEPS
-    await slip.cancel(ctx, st)
+    await leave(ctx, st)
     st.go("menu")
     if name == "start":
         return [welcome(ctx)]
@@ -182,38 +174,45 @@ def app_language(code: str) -> str | None:
     if code in ("prs", "fa-af"):
         return "prs"
     base = code.split("-")[0]
-    return base if base in flows.OFFERED else None
+    return base if base in OFFERED else None
 
 
 def welcome(ctx: Ctx) -> Reply:
     """The greeting in one language (the chat's, or the app's), the choice right below."""
-    reply = flows.language_menu(ctx)
+    reply = language_menu(ctx)
     return Reply(f"{ctx.t('common.welcome')}\n\n{reply.text}", buttons=reply.buttons)
+
+
+async def leave(ctx: Ctx, st: State) -> None:
+    """Leaving a flow (/cancel, a menu button): each feature drops what it kept (a staged slip)."""
+    for hook in TABLES.leave_hooks:
+        await hook(ctx, st)
 
 
 async def on_button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
     """Buttons that mean the same at every step; None lets the step handle it."""
-    if data.startswith("lang:") and data[5:] in flows.OFFERED:
-        st.lang = ctx.lang = data[5:]
-        return [await menu_reply(ctx, ctx.t("dialog.language_set"))]
     if data == "menu:home":
         return await on_command(ctx, st, "cancel")
     if data.startswith("menu:"):
-        await slip.cancel(ctx, st)
-        return await flows.on_menu(ctx, st, data)
-    if data == "link:start":
-        await slip.cancel(ctx, st)
-        return await linking.start(ctx, st)
-    if data == "link:otp":
-        if st.step.startswith("link_"):
-            return await linking.send_code(ctx, st)
-        return await stale_button(ctx, st)
-    if (st.step.startswith("slip_") and data.startswith("slip:")) or (
-        st.step == "complaint_photo" and data == "cmp:skip"
-    ):
+        await leave(ctx, st)
+        return await open_menu(ctx, st, data)
+    own = TABLES.step_buttons.get(st.step, ())
+    if any(data == d or (d.endswith(":") and data.startswith(d)) for d in own):
         return None  # the step's own buttons
-    replies = await flows.on_feature_button(ctx, st, data)
+    if data in TABLES.leaving:
+        await leave(ctx, st)
+    route = TABLES.buttons.get(data.partition(":")[0])
+    replies = await route(ctx, st, data) if route is not None else None
     return replies if replies is not None else await stale_button(ctx, st)
+
+
+async def open_menu(ctx: Ctx, st: State, data: str) -> list[Reply]:
+    """A main-menu button, valid at any step."""
+    entry = MENU.get(data)
+    if entry is not None and entry.personal and ctx.national is None:
+        return [link_first(ctx)]
+    st.go("menu")
+    return await entry.open(ctx, st) if entry is not None else [await menu_reply(ctx)]
 
 
 async def stale_button(ctx: Ctx, st: State) -> list[Reply]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from handlers import sms_access
 from handlers.base import Button, Ctx, Reply
+from handlers.convo import Event, State, ask, menu_reply
+from handlers.feature import Args, ArgSpec, Feature, Keyword, MenuEntry
 from handlers.fmt import day, digits
+from handlers.linking import parse_year
 from handlers.sms_parts import count_segments
 from storage.activity import count_since, record
 from storage.campaigns import covers, current_and_recent, is_open
@@ -28,6 +32,9 @@ NO_CAMPAIGN = "no_campaign"
 # birth year in 11 checks). The real owner links the card instead (contact share or SMS code).
 CARD_MISSES, CARD_WINDOW = 5, timedelta(days=1)
 MISS = "eligibility_miss"
+# Checks of someone else's card + birth year a chat may make in an hour: enough for a family,
+# too few to try out birth years against many card numbers.
+ELIG_LIMIT, ELIG_WINDOW = 10, timedelta(hours=1)
 REASONS = (ROUND, CARD_EXPIRED, TRANSIT_MISSING, TRANSIT_EXPIRED, OTHER_PROVINCE,
            WINDOW_CLOSED, NOT_YET_OPEN, NO_CAMPAIGN)  # fmt: skip
 
@@ -138,13 +145,6 @@ def _sms_no(ctx: Ctx, not_yet: bool, whys: list[str]) -> str:
     return text
 
 
-async def eligibility_reply(ctx: Ctx) -> Reply:
-    """The linked national's own check (the menu's «eligibility» for a linked chat)."""
-    if ctx.national is None:
-        return Reply(ctx.t("eligibility.ask_card"))
-    return explain(ctx, await check_national(ctx, ctx.national), offer_case=True)
-
-
 async def check_unlinked(ctx: Ctx, card_number: str, birth_year: str) -> Reply:
     """Yes/no and why for a card + birth year, with no personal data; one "not found" for both."""
     card = normalize_id(card_number or "")
@@ -163,3 +163,58 @@ async def check_unlinked(ctx: Ctx, card_number: str, birth_year: str) -> Reply:
     if national is None:
         return Reply(ctx.t("eligibility.not_found"))
     return explain(ctx, await evaluate(ctx, national))
+
+
+# --- the doors: the menu (own card, or someone else's card + birth year) and SMS ------------
+
+
+async def _menu(ctx: Ctx, st: State) -> list[Reply]:
+    if ctx.national is None:
+        st.go("elig_card")
+        return [ask(ctx, "eligibility.ask_card")]
+    return [explain(ctx, await check_national(ctx, ctx.national), offer_case=True)]
+
+
+async def on_card(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
+    card = normalize_id(ev.text) if ev.kind == "text" else ""
+    if not card.isalnum() or not 4 <= len(card) <= 32:
+        return [ask(ctx, "linking.bad_card")]
+    st.go("elig_year", card=card)
+    return [ask(ctx, "linking.ask_year")]
+
+
+async def on_year(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
+    year = parse_year(ev.text) if ev.kind == "text" else None
+    if year is None:
+        return [ask(ctx, "linking.bad_year")]
+    card = st.data.get("card", "")
+    st.go("menu")
+    if not _count_check(ctx, st):
+        return [await menu_reply(ctx, ctx.t("eligibility.too_many", limit=digits(ctx, ELIG_LIMIT)))]
+    return [await check_unlinked(ctx, card, str(year))]
+
+
+def _count_check(ctx: Ctx, st: State) -> bool:
+    """Count one card + birth year check in this chat's last hour; False once over the limit."""
+    since = ctx.now - ELIG_WINDOW
+    recent = [t for t in st.data.get("keep_elig", []) if datetime.fromisoformat(t) > since]
+    allowed = len(recent) < ELIG_LIMIT
+    st.data["keep_elig"] = [*recent, ctx.now.isoformat()] if allowed else recent
+    return allowed
+
+
+async def _sms(ctx: Ctx, args: Args) -> Reply:
+    if await sms_access.person(ctx, args[0]) is None:
+        return sms_access.not_yours(ctx)
+    return await check_unlinked(ctx, args[0], args[1])
+
+
+FEATURE: Feature = Feature(
+    name="eligibility",
+    catalog=("eligibility",),
+    menu=MenuEntry("elig", _menu),
+    steps={"elig_card": on_card, "elig_year": on_year},
+    entry=("elig_card",),
+    moves={"elig_card": ("elig_year",), "elig_year": ("menu",)},
+    keywords=(Keyword("ELIG", ("شرایط", "elig"), ArgSpec.CARD_YEAR, _sms),),
+)

@@ -1,10 +1,10 @@
-"""Small formatting helpers the national-facing features share: money, dates, link-first."""
+"""Small formatting helpers the national-facing features share: money, dates."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from handlers.base import Ctx, Reply
+from handlers.base import Ctx
 from handlers.jalali import fa_digits, format_date, format_datetime
 
 
@@ -36,11 +36,6 @@ def local_day(ctx: Ctx, dt: datetime) -> str:
 
 def digits(ctx: Ctx, value: object) -> str:
     return str(value) if ctx.lang == "en" else fa_digits(value)
-
-
-def link_first(ctx: Ctx) -> Reply:
-    """Personal features need a linked card; say so and offer the menu."""
-    return Reply(ctx.t("common.link_first"))
 
 
 def bullets(lines: list[str]) -> str:

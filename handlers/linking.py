@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from handlers import otp
 from handlers.base import Button, Ctx, Reply
 from handlers.convo import Event, State, ask, cancel_button, hint, menu_reply
+from handlers.feature import Feature
 from handlers.fmt import digits
 from handlers.subscriptions import subscribe_on_link
 from storage import activity, household
@@ -164,3 +165,31 @@ async def complete(ctx: Ctx, st: State, national: National) -> list[Reply]:
         names = "\n".join(f"• {m.full_name}" for m in members)
         text += "\n\n" + ctx.t("linking.household", members=names)
     return [Reply(text, payload={"remove_keyboard": True}), await menu_reply(ctx)]
+
+
+async def _button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
+    """«link:start» (from any step: the engine leaves the flow first) and «link:otp»."""
+    if data == "link:start":
+        return await start(ctx, st)
+    if data == "link:otp" and st.step in STEPS:
+        return await send_code(ctx, st)
+    return None
+
+
+STEPS = ("link_card", "link_year", "link_prove", "link_otp")
+FEATURE: Feature = Feature(
+    name="linking",
+    catalog=("linking", "otp"),
+    buttons={"link": _button},
+    leaving=("link:start",),
+    steps=dict(zip(STEPS, (on_card, on_year, on_contact, on_code), strict=True)),
+    entry=("link_card",),
+    moves={
+        "link_card": ("link_year",),
+        "link_year": ("link_prove", "link_card", "menu"),
+        "link_prove": ("link_otp", "menu"),
+        "link_otp": ("link_prove", "menu"),
+    },
+    # Telegram shows the share-contact reply keyboard during these (it stays until removed).
+    share_steps=("link_prove", "link_otp"),
+)

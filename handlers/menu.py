@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.base import Button, Ctx, Reply
+from handlers.features import TABLES
 from handlers.fmt import moment
 from storage.outages import active_or_upcoming
 
@@ -12,18 +13,6 @@ from storage.outages import active_or_upcoming
 # process reads the next outage at most once a minute (and again when one starts or ends).
 NOTICE_TTL = timedelta(seconds=60)
 MEMO_KEY = "menu.outage"
-
-ITEMS = (
-    ("campaigns", "menu:campaigns"),
-    ("elig", "menu:elig"),
-    ("receipt", "menu:receipt"),
-    ("appts", "menu:appts"),
-    ("status", "menu:status"),
-    ("complaint", "menu:complaint"),
-    ("services", "menu:services"),
-    ("subs", "menu:subs"),
-    ("lang", "menu:lang"),
-)
 
 
 async def outage_notice(ctx: Ctx) -> str | None:
@@ -50,8 +39,8 @@ async def next_outage(ctx: Ctx) -> tuple[datetime, datetime, str] | None:
 
 
 async def main_menu(ctx: Ctx) -> Reply:
-    """The nine choices as buttons, two per row; async because it reads the outages table."""
-    buttons = [Button(ctx.t(f"menu.btn.{name}"), data) for name, data in ITEMS]
+    """The features' entries as buttons, two per row; async because it reads the outages table."""
+    buttons = [Button(ctx.t(f"menu.btn.{m.key}"), m.data) for m in TABLES.menu]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     lines = [ctx.t("menu.title")]
     notice = await outage_notice(ctx)

@@ -11,7 +11,7 @@ import struct
 from pathlib import Path
 
 from handlers.base import Ctx, Reply
-from handlers.convo import SlipFile
+from handlers.convo import SlipFile, link_first
 from handlers.fmt import number, rials_and_toman
 from handlers.jalali import jalali_year
 from storage import activity
@@ -130,7 +130,7 @@ def parse_amount(text: str) -> int | None:
 
 
 def wrong_amount(ctx: Ctx, campaign: Campaign) -> Reply:
-    """Refused; by SMS the next bare amount is taken as a new try (sms/actions.py)."""
+    """Refused; by SMS the next bare amount is taken as a new try (handlers/slip.py follow_up)."""
     sms = ctx.t("sms.reply.wrong_amount", fee=number(campaign.fee_total, ctx.lang))
     fee = rials_and_toman(ctx, campaign.fee_total)
     return Reply(ctx.t("receipts.wrong_amount", fee=fee), sms_text=sms, payload={REFUSED: True})
@@ -139,7 +139,7 @@ def wrong_amount(ctx: Ctx, campaign: Campaign) -> Reply:
 async def submit_receipt(ctx: Ctx, *, tracking: str, amount: str, file: SlipFile | None) -> Reply:
     """Record a slip for the linked national (bot: with its file; SMS: file=None)."""
     if ctx.national is None:
-        return Reply(ctx.t("common.link_first"))
+        return link_first(ctx)
     tracking_no, rials = parse_tracking(tracking), parse_amount(amount)
     seen = tracking_no and await store.own_receipt(ctx.session, ctx.national.id, tracking_no)
     if seen and seen.state != "rejected":

@@ -117,7 +117,7 @@ def label(rt: Runtime, lang: str, name: str) -> str:
     """A figure's name in the staff's language: statuses, channels and states by name."""
     kind, _, rest = name.partition(":")
     if kind == "status":
-        return rt.t(lang, "staff.report.status", label=rt.t(lang, f"staff.label.{rest}"))
+        return rt.t(lang, "staff.report.status", label=rt.t(lang, f"status.labels.{rest}"))
     if kind == "messages":
         channel, _, state = rest.partition(":")
         return rt.t(lang, "staff.report.messages", channel=_named(rt, lang, "channel", channel),

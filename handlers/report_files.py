@@ -114,7 +114,7 @@ def build_figure(rt: Runtime, report: DailyReport, lang: str = "fa") -> Any:
     ax.set_title(shaped(rt.t(lang, "staff.report.chart.activity"), lang), fontproperties=font)
     if statuses:
         ax2 = fig.add_subplot(grid[1])
-        _bars(ax2, lang, [rt.t(lang, f"staff.label.{s}") for s in statuses],
+        _bars(ax2, lang, [rt.t(lang, f"status.labels.{s}") for s in statuses],
               _series(rt, lang, report, lambda p: [p.statuses.get(s, 0) for s in statuses]),
               font)  # fmt: skip
         ax2.set_title(shaped(rt.t(lang, "staff.report.chart.statuses"), lang), fontproperties=font)

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from handlers.base import Button, Ctx, Reply
+from handlers.convo import State
 from handlers.datafiles import DATA, load_toml
+from handlers.feature import Feature, MenuEntry
 from handlers.fmt import bullets, digits
 
 SERVICES = DATA / "services.toml"
@@ -93,3 +95,23 @@ def service_detail(ctx: Ctx, service_id: int) -> Reply:
     ]
     back = [[Button(ctx.t("services.back"), f"svc:page:{index // PAGE_SIZE}")]]
     return Reply("\n".join(lines), buttons=back)
+
+
+async def _menu(ctx: Ctx, st: State) -> list[Reply]:
+    return [services_menu(ctx)]
+
+
+async def _button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
+    """«svc:<id>» (one service) and «svc:page:<n>»."""
+    rest = data.partition(":")[2]
+    if rest.startswith("page:") and rest[5:].isdigit():
+        return [services_menu(ctx, page=int(rest[5:]))]
+    return [service_detail(ctx, int(rest))] if rest.isdigit() else None
+
+
+FEATURE: Feature = Feature(
+    name="services",
+    catalog=("services",),
+    menu=MenuEntry("services", _menu),
+    buttons={"svc": _button},
+)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime, timedelta
 
-from handlers import receipts
+from handlers import receipts, sms_access
 from handlers.base import Button, Ctx, Reply
 from handlers.convo import Event, SlipFile, State, ask, cancel_button, link_first, menu_reply
+from handlers.feature import Args, ArgSpec, Feature, Keyword, MenuEntry
 from handlers.fmt import rials_and_toman
+from storage import conversations
 from storage import receipts as store
 
 
 async def begin(ctx: Ctx, st: State, ev: Event | None = None) -> list[Reply]:
     """Start from the menu (ask for the file) or from a file sent out of the blue."""
     if ctx.national is None:
-        return link_first(ctx)
+        return [link_first(ctx)]
     found = await store.payable_application(ctx.session, ctx.national.id)
     if found is None:
         return [await menu_reply(ctx, ctx.t("receipts.no_application"))]
@@ -49,7 +52,7 @@ async def on_tracking(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
 
 async def on_amount(ctx: Ctx, st: State, ev: Event) -> list[Reply]:
     if ctx.national is None:
-        return link_first(ctx)
+        return [link_first(ctx)]
     found = await store.payable_application(ctx.session, ctx.national.id)
     if found is None:
         await cancel(ctx, st)
@@ -94,9 +97,61 @@ async def cancel(ctx: Ctx, st: State) -> None:
         await _drop_staged(ctx, st)
 
 
-STEPS = {
-    "slip_file": on_file,
-    "slip_tracking": on_tracking,
-    "slip_amount": on_amount,
-    "slip_confirm": on_confirm,
-}
+# --- the doors: the menu, a file sent from the menu, and the SMS keyword (with its retry) ------
+# After a refused amount, a bare amount sent within this time is a new try of that slip.
+AMOUNT_RETRY = timedelta(hours=1)
+RETRY_STEP = "sms_receipt_amount"  # the mobile's conversation row, not a dialog step
+
+
+async def _menu(ctx: Ctx, st: State) -> list[Reply]:
+    return await begin(ctx, st)
+
+
+async def _sms(ctx: Ctx, args: Args) -> Reply:
+    if ctx.national is None:
+        return sms_access.not_linked(ctx)
+    reply = await receipts.submit_receipt(ctx, tracking=args[0], amount=args[1], file=None)
+    # Remember the tracking number of a refused amount (the mobile's conversation row), so
+    # that «۳۰۰۰۰۰» alone as the next SMS is understood.
+    conv = await conversations.load(ctx.session, "sms", ctx.address)
+    refused = bool(reply.payload.get(receipts.REFUSED))
+    data = {"tracking": args[0], "at": ctx.now.isoformat()} if refused else {}
+    await conversations.save(ctx.session, conv, step=RETRY_STEP if refused else "menu",
+                             data=data, lang=conv.lang, national_id=conv.national_id)  # fmt: skip
+    return reply
+
+
+async def follow_up(ctx: Ctx, text: str) -> str | None:
+    """A bare amount right after a refused one: the RECEIPT it continues, else None."""
+    amount = receipts.parse_amount(text)
+    if amount is None or ctx.national is None:
+        return None
+    step = await conversations.step_of(ctx.session, "sms", ctx.address)
+    if step != RETRY_STEP:
+        return None
+    conv = await conversations.load(ctx.session, "sms", ctx.address)
+    at = datetime.fromisoformat(str((conv.data or {}).get("at", "1970-01-01T00:00:00+00:00")))
+    if ctx.now - at > AMOUNT_RETRY:
+        return None
+    return f"receipt {conv.data['tracking']} {amount}"
+
+
+STEPS = ("slip_file", "slip_tracking", "slip_amount", "slip_confirm")
+FEATURE: Feature = Feature(
+    name="slip",
+    catalog=("receipts",),
+    menu=MenuEntry("receipt", _menu, personal=True),
+    steps=dict(zip(STEPS, (on_file, on_tracking, on_amount, on_confirm), strict=True)),
+    entry=("slip_file",),
+    moves={
+        "slip_file": ("slip_tracking",),
+        "slip_tracking": ("slip_amount",),
+        "slip_amount": ("slip_confirm",),
+        "slip_confirm": ("menu",),
+    },
+    step_buttons=dict.fromkeys(STEPS, ("slip:",)),
+    on_leave=cancel,
+    on_file=begin,
+    keywords=(Keyword("RECEIPT", ("فیش", "receipt"), ArgSpec.TRACKING_AMOUNT, _sms),),
+    follow_up=follow_up,
+)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from handlers import sms_access
 from handlers.base import Button, Ctx, Reply
-from handlers.fmt import link_first, local_day
-from storage.household import members
+from handlers.convo import State, link_first, menu_reply
+from handlers.feature import Args, ArgSpec, Feature, Keyword, MenuEntry
+from handlers.fmt import local_day
+from storage.household import members, visible_ids
 from storage.models import Application, National
 from storage.status_history import cases_of, history
 
@@ -91,3 +94,43 @@ async def member_status(ctx: Ctx, national_id: int) -> Reply:
         if person.id == national_id:
             return await status_reply(ctx, person)
     return Reply(ctx.t("status.not_found"))
+
+
+# --- the doors: the menu, a head's member buttons, and SMS ----------------------------------
+
+
+async def _menu(ctx: Ctx, st: State) -> list[Reply]:
+    return [await status_reply(ctx)]
+
+
+async def _button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
+    """«status:member:<id>»: a head reads a member's status; nobody else's, whatever it says."""
+    rest = data.partition(":")[2]
+    if not (rest.startswith("member:") and rest[7:].isdigit()):
+        return None
+    if ctx.national is None:
+        return [link_first(ctx)]
+    if int(rest[7:]) not in await visible_ids(ctx.session, ctx.national):
+        return [await menu_reply(ctx, ctx.t("dialog.not_yours"))]
+    return [await member_status(ctx, int(rest[7:]))]
+
+
+async def _sms(ctx: Ctx, args: Args) -> Reply:
+    if not args:
+        if ctx.national is None:
+            return Reply(ctx.t("sms.need_card"))
+        return await status_reply(ctx)
+    found = await sms_access.person(ctx, args[0])
+    if found is None:
+        return sms_access.not_yours(ctx)
+    person, as_seer = found
+    return await status_reply(as_seer, national=person)
+
+
+FEATURE: Feature = Feature(
+    name="status",
+    catalog=("status",),
+    menu=MenuEntry("status", _menu, personal=True),
+    buttons={"status": _button},
+    keywords=(Keyword("STATUS", ("وضعیت", "status"), ArgSpec.CARD_OPT, _sms),),
+)

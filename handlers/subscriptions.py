@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.base import Button, Ctx, Reply
+from handlers.convo import State
+from handlers.feature import Args, ArgSpec, Feature, Keyword, MenuEntry
 from handlers.provinces import match_province
 from storage import subscriptions as store
 from storage.activity import record
@@ -93,3 +95,44 @@ async def subscribe_on_link(
     row = await store.ensure(session, channel, address, subscribed=True)
     store.choose(row, national_id=national.id)
     return row
+
+
+# --- the doors: the menu, its buttons, and the SMS opt-in/opt-out ---------------------------
+
+
+async def _menu(ctx: Ctx, st: State) -> list[Reply]:
+    return [await subscription_menu(ctx)]
+
+
+async def _button(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
+    """«sub:on», «sub:off», «sub:prov:<name>»."""
+    rest = data.partition(":")[2]
+    if rest in ("on", "off"):
+        return [await (subscribe(ctx, None) if rest == "on" else unsubscribe(ctx))]
+    return [await subscribe(ctx, rest[5:])] if rest.startswith("prov:") else None
+
+
+async def _join(ctx: Ctx, args: Args) -> Reply:
+    return await subscribe(ctx, args[0] if args else None)
+
+
+async def _stop(ctx: Ctx, args: Args) -> Reply:
+    return await unsubscribe(ctx)
+
+
+async def _start(ctx: Ctx, args: Args) -> Reply:
+    return await subscribe(ctx, None)
+
+
+FEATURE: Feature = Feature(
+    name="subscriptions",
+    catalog=("subscriptions",),
+    menu=MenuEntry("subs", _menu),
+    buttons={"sub": _button},
+    keywords=(
+        Keyword("JOIN", ("عضویت", "join"), ArgSpec.REST_OPT, _join),
+        # «لغو ۱۱» is the opt-out convention of Iranian service lines; 12 opts back in.
+        Keyword("STOP", ("لغو", "stop", "11"), ArgSpec.NONE, _stop),
+        Keyword("START", ("start", "12"), ArgSpec.NONE, _start),
+    ),
+)

@@ -8,7 +8,6 @@ this file too (pyproject.toml), so an entry whose name was renamed or removed fa
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.console.web import Who
-from handlers import eligibility
 from handlers.settings import Settings
 from storage.models import Broadcast, Complaint, Contact, National, Outage, Receipt
 from storage.models.base import Base, UTCDateTime
@@ -78,6 +77,3 @@ _.mode
 _.required
 _.rightToLeft
 _.__qualname__
-
-# Engineer `features` removes it with the eligibility rewrite (issue 13); drop the line then.
-eligibility.eligibility_reply

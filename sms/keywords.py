@@ -1,4 +1,4 @@
-"""SMS keywords: a table-driven parser and the router that answers one inbound message.
+"""SMS keywords: the parser and router over the keywords the features declare (handlers/features).
 
 Nationals without a messenger text a keyword and maybe arguments («وضعیت ۱۰۰۲۰۰۳۰۰»). The
 keyword is matched after normalisation (Arabic ي/ك, Persian and Arabic-Indic digits, ZWNJ,
@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.base import Ctx, Reply
+from handlers.feature import Action, Args, ArgSpec, Keyword
+from handlers.features import TABLES
 from handlers.runtime import Runtime
-from sms.actions import ACTIONS, follow_up, sms_text
+from handlers.sms_parts import fit_sms
 from storage import sms as store
 from storage.outbox import enqueue
 from storage.text import InvalidMobile, fold_keyword, mask_mobile, normalize_id, normalize_mobile
@@ -25,35 +27,22 @@ from storage.text import normalize_text as _norm
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Keyword:
-    name: str
-    words: tuple[str, ...]  # Persian and Latin spellings; matched with fold_keyword
-    # "" none, "card?" optional card, "card year", "card year?" (both or neither),
-    # "tracking amount", "rest", "rest?"
-    args: str
-
-
-# fmt: off
-KEYWORDS: tuple[Keyword, ...] = (
-    Keyword("HELP", ("راهنما", "help", "?", "؟"), ""),
-    Keyword("STATUS", ("وضعیت", "status"), "card?"),
-    Keyword("ELIG", ("شرایط", "elig"), "card year"),
-    Keyword("APPT", ("نوبت", "appt"), ""),
-    Keyword("RECEIPT", ("فیش", "receipt"), "tracking amount"),
-    Keyword("COMPLAINT", ("شکایت", "complaint"), "rest"),
-    Keyword("JOIN", ("عضویت", "join"), "rest?"),
-    Keyword("CAMPAIGN", ("طرح", "طرح‌ها", "طرحها", "campaign", "campaigns"), ""),
-    # «لغو ۱۱» is the opt-out convention of Iranian service lines; 12 opts back in.
-    Keyword("STOP", ("لغو", "stop", "11"), ""),
-    Keyword("START", ("start", "12"), ""),
-    # The renewal case (handlers/cases.py) and answers to an appointment (its number if many).
-    Keyword("RENEW", ("تمدید", "renew"), "card year?"),
-    Keyword("CONFIRM", ("تایید", "تأیید", "میام", "می‌آیم", "confirm"), "rest?"),
-    Keyword("DECLINE", ("نمیام", "نمی‌آیم", "نمیتوانم", "decline", "cannot"), "rest?"),
-)
-# fmt: on
+KEYWORDS: tuple[Keyword, ...] = TABLES.keywords
 _BY_WORD = {fold_keyword(w): k for k in KEYWORDS for w in k.words}
+
+
+async def _unknown(ctx: Ctx, args: Args) -> Reply:
+    return Reply(ctx.t("sms.unknown"))
+
+
+async def _usage(ctx: Ctx, args: Args) -> Reply:
+    return Reply(ctx.t(f"sms.usage.{args[0].lower()}"))
+
+
+# The router's own answers, then every feature's keyword; USAGE carries the keyword's name.
+ACTIONS: dict[str, Action] = {"UNKNOWN": _unknown, "USAGE": _usage} | {
+    k.name: k.action for k in KEYWORDS
+}
 _PUNCT = ":.,،؛;!-_*#"
 _GLUED = re.compile(r"^(\D+?)(\d.*)$")  # «وضعیت100200300»: keyword and number typed together
 _AMOUNT_DROP = str.maketrans("", "", ",٬،.'’ ")
@@ -81,23 +70,24 @@ def _split_keyword(words: list[str]) -> tuple[Keyword | None, list[str]]:
     return kw, words[1:]
 
 
-def _args(kw: Keyword, rest: list[str]) -> tuple[str, ...] | None:
+def _args(kw: Keyword, rest: list[str]) -> Args | None:
     """The keyword's arguments in canonical form; None when required ones are missing."""
     if rest and all(fold_keyword(w) in PLACEHOLDERS for w in rest):
         rest = []
-    if kw.args in ("", "card?"):
-        card = normalize_id(" ".join(rest)) if kw.args else ""
+    spec = kw.args
+    if spec in (ArgSpec.NONE, ArgSpec.CARD_OPT):
+        card = normalize_id(" ".join(rest)) if spec is ArgSpec.CARD_OPT else ""
         return (card,) if card else ()
-    if kw.args.startswith("rest"):
+    if spec in (ArgSpec.REST, ArgSpec.REST_OPT):
         text = " ".join(rest)
-        return (text,) if text else (None if kw.args == "rest" else ())
-    if kw.args == "card year?" and not rest:
+        return (text,) if text else (None if spec.required else ())
+    if spec is ArgSpec.CARD_YEAR_OPT and not rest:
         return ()
     if len(rest) < 2:
         return None
     first, last = normalize_id(" ".join(rest[:-1])), normalize_id(rest[-1])
     # The card may have been typed with spaces; the year is last.
-    if kw.args.startswith("card year"):
+    if spec in (ArgSpec.CARD_YEAR, ArgSpec.CARD_YEAR_OPT):
         return (first, last) if last.isdigit() and any(c.isdigit() for c in first) else None
     amount = rest[-1].translate(_AMOUNT_DROP)
     return (first, amount) if normalize_id(amount).isdigit() else None
@@ -113,6 +103,19 @@ def parse(text: str) -> Command:
         return Command("UNKNOWN")
     args = _args(kw, rest)
     return Command("USAGE", (kw.name,)) if args is None else Command(kw.name, args)
+
+
+def sms_text(reply: Reply) -> str:
+    """The reply as one SMS: the feature's short text when it wrote one, at most 900 chars."""
+    return fit_sms((reply.sms_text or reply.text).strip())
+
+
+async def _follow_up(ctx: Ctx, text: str) -> str | None:
+    """A text no keyword starts, read again by the first feature that continues it."""
+    for follow in TABLES.follow_ups:
+        if (again := await follow(ctx, text)) is not None:
+            return again
+    return None
 
 
 def _clean(value: str, limit: int) -> str:
@@ -176,7 +179,7 @@ async def _answer(ctx: Ctx, text: str) -> Reply:
     cmd = Command("UNKNOWN")
     try:
         cmd = parse(text)
-        if cmd.name == "UNKNOWN" and (again := await follow_up(ctx, text)) is not None:
+        if cmd.name == "UNKNOWN" and (again := await _follow_up(ctx, text)) is not None:
             cmd = parse(again)
         async with ctx.session.begin_nested():
             return await ACTIONS[cmd.name](ctx, cmd.args)

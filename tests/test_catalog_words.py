@@ -10,8 +10,8 @@ import string
 import pytest
 
 from handlers.datafiles import load_toml
-from handlers.flows import OFFERED
 from handlers.i18n import Catalog
+from handlers.language import OFFERED
 from handlers.services import FIELDS, SERVICES, services
 
 CATALOG = Catalog()
@@ -26,13 +26,13 @@ QUOTED = re.compile(r"«([^»]*)»|“([^”]*)”|\"([^\"]*)\"")
 DECORATION = "✅❌⏭✍🔗↩📱✉➕➡🚀🕘🗑⛔\ufe0f "
 # Texts only staff read (Persian by rule, English on request; never Dari or Pashto): whole
 # files, then the staff lines of files nationals read too — the console but its canned complaint
-# answers; staff.toml but notices, announcements, outage notices, status labels, exemption
+# answers; staff.toml but notices, announcements, outage notices, exemption
 # bodies and slip-rejection reasons; cases.toml's staff chat, CLI and casework lines.
 STAFF_FILES = ("broadcasts", "ops", "outbound", "review_copy")
 STAFF_ONLY = re.compile(
     rf"^(({'|'.join(STAFF_FILES)})\."
     r"|console\.(?!canned\.)"
-    r"|staff\.(?!notice\.|announce\.|outage\.(notice|sms|menu)$|label\.|body\.|review\.reason\.)"
+    r"|staff\.(?!notice\.|announce\.|outage\.(notice|sms|menu)$|body\.|review\.reason\.)"
     r"|cases\.(staff_|backdated$|tg_|cli\.))"
 )
 NATIONAL = sorted(k for k in CATALOG.messages["fa"] if not STAFF_ONLY.search(k))

@@ -220,13 +220,13 @@ async def test_every_sms_catalog_text_fits_two_parts(rt: Runtime) -> None:
 async def test_a_failing_feature_still_gets_an_answer(
     demo: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sms import actions
+    from sms import keywords
 
     async def broken(ctx, args):  # type: ignore[no-untyped-def]
         ctx.session.add(Complaint(code="X", channel="sms", address="x", text="x", due_at=ctx.now))
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(actions.ACTIONS, "APPT", broken)
+    monkeypatch.setitem(keywords.ACTIONS, "APPT", broken)
     assert await say(demo, ALI, "نوبت") == demo.t("prs", "sms.error")
     async with demo.db.session() as s:
         assert await s.scalar(select(Complaint)) is None  # its half-done change was undone

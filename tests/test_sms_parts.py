@@ -7,11 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from handlers.flows import OFFERED
+from handlers.language import OFFERED
 from handlers.runtime import Runtime
 from handlers.sms_parts import count_segments
-from sms.actions import sms_text
-from sms.keywords import _answer, _ctx
+from sms.keywords import _answer, _ctx, sms_text
 from tests.sms_support import ALI, GOL, STRANGER, ZAHRA, with_demo
 
 # (what it is, who sends it, the text). In order: the receipt rows build on each other.

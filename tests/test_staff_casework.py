@@ -105,7 +105,7 @@ async def test_exemption_and_identity_check(seeded):
     assert events[-2:] == ["exemption_review", "exempted"]
     msgs = await outbox(rt)  # one exemption, one notice (not one per step); then the identity
     assert len(msgs) == 2 and msgs[-1].key.startswith("identity:")
-    assert rt.t("prs", "staff.label.exempted") in msgs[0].text
+    assert rt.t("prs", "status.labels.exempted") in msgs[0].text
     [row] = await audits(rt, "exemption.mark")
     assert row.after == {"exemption_body": "welfare", "certificate": "BH-123"}
 
