@@ -17,6 +17,7 @@ import telegram.ext
 
 from bot.delivery import Delivery, make_bot
 from bot.metrics import Metrics
+from handlers.features import TABLES
 from handlers.i18n import Catalog
 from handlers.runtime import Runtime
 from handlers.settings import Settings
@@ -61,5 +62,6 @@ async def open_runtime(settings: Settings, *, catalog: Catalog | None = None) ->
         db=Database(settings.database_url),
         catalog=catalog or Catalog(),
         http=http,
+        features=TABLES,
         sms=sms,
     )

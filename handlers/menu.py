@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.base import Button, Ctx, Reply
-from handlers.features import TABLES
 from handlers.fmt import moment
 from storage.outages import active_or_upcoming
 
@@ -40,7 +39,7 @@ async def next_outage(ctx: Ctx) -> tuple[datetime, datetime, str] | None:
 
 async def main_menu(ctx: Ctx) -> Reply:
     """The features' entries as buttons, two per row; async because it reads the outages table."""
-    buttons = [Button(ctx.t(f"menu.btn.{m.key}"), m.data) for m in TABLES.menu]
+    buttons = [Button(ctx.t(f"menu.btn.{m.key}"), m.data) for m in ctx.rt.features.menu]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     lines = [ctx.t("menu.title")]
     notice = await outage_notice(ctx)

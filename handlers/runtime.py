@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import aiohttp
 
@@ -23,6 +23,9 @@ from handlers.i18n import Catalog
 from handlers.settings import Settings
 from storage.db import Database
 from storage.models import utcnow
+
+if TYPE_CHECKING:  # the features import this module; the wiring hands their tables in
+    from handlers.feature import Tables
 
 T = TypeVar("T")
 Entries = list[dict[str, Any]]
@@ -85,6 +88,10 @@ class Runtime:
     db: Database
     catalog: Catalog
     http: aiohttp.ClientSession
+    # The features' checked tables (handlers/features.py), handed in by bot/runtime.py: the main
+    # menu lists every feature and every feature returns to the menu, so the menu reads them
+    # from here rather than importing the list that imports it.
+    features: Tables
     sms: SmsGateway | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
     observe: Observe = field(default=unobserved)

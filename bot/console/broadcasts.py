@@ -58,7 +58,7 @@ def segment_words(rt: Runtime, segment: dict[str, Any]) -> str:
     key=value text in a monospace font showed Persian letters unjoined."""
 
     def word(key: str, value: str) -> str:
-        name = f"staff.label.{value}" if key == "status" else f"console.bcseg.{value}"
+        name = f"status.labels.{value}" if key == "status" else f"console.bcseg.{value}"
         return rt.t("fa", name) if key in CHOICES and rt.catalog.has(name) else value
 
     parts = []
