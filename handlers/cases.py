@@ -182,8 +182,10 @@ def _member_line(ctx: Ctx, campaign: Campaign, got: Opened) -> str:
     """Name, whether the case is new, and what this person must bring."""
     key = "cases.member_opened" if got.new else "cases.member_already"
     bring = list(campaign.documents) or [ctx.t("cases.default_docs")]
+    # What to do about a missing document, not the eligibility answer's «…for you»: the head
+    # reads this line about each member of the household.
     for code in eligibility.document_reasons(got.national, campaign, ctx.today):
-        bring.append(ctx.t(f"eligibility.reason.{code}"))
+        bring.append(ctx.t(f"eligibility.next.{code}"))
     head = ctx.t(key, name=got.national.full_name)
     return head + "\n" + ctx.t("cases.bring") + "\n" + bullets(bring)
 

@@ -60,9 +60,11 @@ async def test_bot_head_of_household_opens_for_everyone_and_reaches_delivered(w:
     opened = await karim.press("case:open")
     for name in ("کریم نوری", "مریم نوری", "رضا نوری"):
         assert f"✅ {name}: پرونده باز شد." in opened.text
-    # Reza has no transit sheet on record: his list says he must bring one.
+    # Reza has no transit sheet on record: his list says to get one first (not «…for you»: his
+    # father reads it).
     reza = opened.text.split("رضا نوری")[1]
-    assert "برگه تردد ۹۰ روزه برای شما ثبت نشده است" in reza and "کارت آمایش" in reza
+    assert "اول برگه تردد ۹۰ روزه بگیرید." in reza and "کارت آمایش" in reza
+    assert "برای شما" not in reza
     assert FEE in opened.text and "۲۱۷۱۹۹۹۰۰۰۱۱۱" in opened.text
     assert datas(opened) == ["menu:receipt", "menu:status"]
     assert await cases_of(w.rt) == dict.fromkeys(HOUSEHOLD, "awaiting_payment")
