@@ -12,8 +12,8 @@ OFFERED = ("fa", "prs", "ps", "en")
 
 
 def language_menu(ctx: Ctx) -> Reply:
-    rows = [[Button(ctx.t(f"dialog.lang_{code}"), f"lang:{code}")] for code in OFFERED]
-    return Reply(ctx.t("dialog.choose_language"), buttons=rows)
+    rows = [[Button(ctx.t(f"language.lang_{code}"), f"lang:{code}")] for code in OFFERED]
+    return Reply(ctx.t("language.choose"), buttons=rows)
 
 
 async def _open(ctx: Ctx, st: State) -> list[Reply]:
@@ -25,7 +25,7 @@ async def _chosen(ctx: Ctx, st: State, data: str) -> list[Reply] | None:
     if code not in OFFERED:
         return None
     st.lang = ctx.lang = code
-    return [await menu_reply(ctx, ctx.t("dialog.language_set"))]
+    return [await menu_reply(ctx, ctx.t("language.saved"))]
 
 
 async def _help(ctx: Ctx, args: Args) -> Reply:
@@ -34,7 +34,7 @@ async def _help(ctx: Ctx, args: Args) -> Reply:
 
 FEATURE: Feature = Feature(
     name="language",
-    catalog=("dialog", "common", "sms"),
+    catalog=("language", "dialog", "common", "sms"),
     menu=MenuEntry("lang", _open),
     buttons={"lang": _chosen},
     keywords=(Keyword("HELP", ("راهنما", "help", "?", "؟"), ArgSpec.NONE, _help),),

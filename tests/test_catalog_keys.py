@@ -28,7 +28,7 @@ NAMESPACES = {k.split(".")[0] for k in KEYS}
 BUILT: dict[str, set[str]] = {
     "status.labels.": {s.value for s in Status},
     "menu.btn.": {m.key for m in TABLES.menu},
-    "dialog.lang_": set(OFFERED),
+    "language.lang_": set(OFFERED),
     "sms.usage.": {k.name.lower() for k in TABLES.keywords if k.args.required} | {"renew"},
     "eligibility.reason.": set(REASONS),
     "eligibility.next.": set(REASONS),

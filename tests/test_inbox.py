@@ -76,7 +76,7 @@ async def test_an_older_update_after_a_newer_one_is_answered(botapi, hooked):
 async def test_a_button_press_works_when_answering_the_callback_fails(botapi, bot, brt):
     botapi.fail_next("answerCallbackQuery", 400, TOO_OLD)
     reply = await Chat(botapi, 803).press("lang:en")
-    assert brt.t("en", "dialog.language_set") in reply.text
+    assert brt.t("en", "language.saved") in reply.text
     assert botapi.calls_of("answerCallbackQuery")  # it was tried, and refused
 
 
