@@ -8,6 +8,7 @@ import getpass
 from pathlib import Path
 from typing import Any
 
+from handlers import staff_accounts
 from handlers.fmt import number
 from handlers.jalali import format_short, parse_jalali_date
 from handlers.registry import parse_nationals
@@ -220,10 +221,14 @@ async def cmd_staff_add(rt: Runtime, args: argparse.Namespace) -> int:
 
 async def cmd_staff_remove(rt: Runtime, args: argparse.Namespace) -> int:
     async with rt.db.session() as s:
-        removed = await admin.remove_staff(s, cli_actor(), args.telegram_id)
-    key = "staff.cli.staff_removed" if removed else "staff.cli.no_staff"
+        refused = await staff_accounts.remove_by_telegram(
+            s, cli_actor(), args.telegram_id, rt.clock()
+        )
+    key = {None: "staff.cli.staff_removed", "last_admin": "staff.cli.last_admin"}.get(
+        refused, "staff.cli.no_staff"
+    )
     print(rt.t(staff_lang(rt, args), key, id=args.telegram_id))
-    return 0 if removed else 1
+    return 0 if refused is None else 1
 
 
 async def cmd_staff_list(rt: Runtime, args: argparse.Namespace) -> int:

@@ -159,7 +159,23 @@ async def reset_factor(
 
 async def deactivate(session: AsyncSession, actor: str, staff_id: int, now: datetime) -> str | None:
     """No more sign-ins, staff chat commands or alerts; the row stays for the audit log."""
-    staff = await _target(session, actor, staff_id)
+    return await _deactivate(session, actor, await _target(session, actor, staff_id), now)
+
+
+async def remove_by_telegram(
+    session: AsyncSession, actor: str, telegram_id: int, now: datetime
+) -> str | None:
+    """`amayesh staff remove ID`: the console's «deactivate», by Telegram id. The CLI's operator
+    needs no role (they hold the server), but the last active admin stays all the same: without
+    one, nobody could sign in to manage staff."""
+    return await _deactivate(
+        session, actor, await auth.staff_by_telegram(session, telegram_id), now
+    )
+
+
+async def _deactivate(
+    session: AsyncSession, actor: str, staff: Staff | None, now: datetime
+) -> str | None:
     if staff is None or not staff.active:
         return "no_user"
     if await _last_admin(session, actor, staff, "deactivate"):

@@ -58,3 +58,18 @@ def test_username_taken_adds_nothing(cli_env, capsys):  # type: ignore[no-untype
     assert main(["staff", "add", "--telegram-id", "42", "--role", "admin", "--username", "A1"]) == 1
     assert "taken" in capsys.readouterr().out
     assert [s.telegram_id for s in _rows(Staff)] == [41]
+
+
+def test_staff_remove_keeps_the_last_admin(cli_env, capsys):  # type: ignore[no-untyped-def]
+    """The terminal, like the console, leaves one active admin: without one nobody could sign
+    in to manage staff."""
+    assert main(["staff", "add", "--telegram-id", "51", "--role", "admin"]) == 0
+    capsys.readouterr()
+    assert main(["staff", "remove", "--telegram-id", "51"]) == 1
+    assert "تنها مدیر فعال" in capsys.readouterr().out
+    assert [s.active for s in _rows(Staff)] == [True]
+    assert main(["staff", "add", "--telegram-id", "52", "--role", "admin"]) == 0
+    assert main(["staff", "remove", "--telegram-id", "51"]) == 0
+    assert [(s.telegram_id, s.active) for s in _rows(Staff)] == [(51, False), (52, True)]
+    actions = [a.action for a in _rows(AuditLog)]
+    assert "staff.last_admin_refused" in actions and actions[-1] == "staff.remove"
