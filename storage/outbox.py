@@ -62,13 +62,11 @@ def default_deadline(kind: str, due_at: datetime) -> datetime | None:
 
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-    return insert_of(session.get_bind().dialect.name)
+    return insert_of(_dialect(session))
 
 
 def _dialect(session: AsyncSession) -> str:
-    bind = session.bind  # the sessions of storage.db are always bound to its engine
-    assert bind is not None
-    return bind.dialect.name
+    return session.get_bind().dialect.name
 
 
 def insert_of(dialect: str) -> Any:
@@ -90,27 +88,21 @@ async def enqueue(
     urgent: bool = False,
     due_at: datetime | None = None,
     deadline_at: datetime | None = None,
-    claim_for: str | None = None,
-    lease_seconds: float = 15.0,
 ) -> int | None:
-    """Queue one message in the caller's transaction; None when `key` was used before.
-
-    `claim_for` names a process that will send it right after commit: the row is written
-    already leased to it, so the worker leaves it alone unless that process dies (replies are
-    written so by `enqueue_reply`, which hands the row back to send).
-    """
+    """Queue one message in the caller's transaction; None when `key` was used before. (A reply
+    the answering process sends itself is written by `enqueue_reply`.)"""
     due_at = due_at or utcnow()
-    values = dict(
-        key=key[:160], kind=kind, channel=channel, address=address, text=text, lang=lang,
+    values = _row(
+        key=key, kind=kind, channel=channel, address=address, text=text, lang=lang,
         national_id=national_id, sms_text=sms_text, payload=payload, urgent=urgent,
         due_at=due_at, deadline_at=deadline_at or default_deadline(kind, due_at),
-        state="queued", attempts=0, fell_back=False, created_at=utcnow(),
     )  # fmt: skip
-    if claim_for is not None:
-        values |= dict(state="sending", lease_owner=claim_for,
-                       lease_until=utcnow() + timedelta(seconds=lease_seconds))  # fmt: skip
     result = await session.execute(_insert_stmt(_dialect(session), False), values)
     return result.scalar_one_or_none()
+
+
+# As the worker's leases (bot/worker.py): a dead answerer's replies are taken over soon.
+REPLY_LEASE_SECONDS = 15.0
 
 
 async def enqueue_reply(
@@ -124,23 +116,29 @@ async def enqueue_reply(
     lang: str,
     national_id: int | None = None,
     payload: dict[str, Any] | None = None,
+    lease_seconds: float = REPLY_LEASE_SECONDS,
 ) -> Job | None:
     """Queue a reply to a chat leased to `owner` (the process answering: urgent, quiet hours
     never hold it) and return the row as the database wrote it, for `Delivery.send` after
-    commit; None when `key` was used before (a replayed update)."""
-    values = dict(
-        key=key[:160], kind="reply", channel=channel, address=address, text=text, lang=lang,
-        national_id=national_id, sms_text=None, payload=payload, urgent=True, due_at=utcnow(),
-        deadline_at=None, state="sending", attempts=0, fell_back=False, created_at=utcnow(),
-        lease_owner=owner, lease_until=utcnow() + timedelta(seconds=REPLY_LEASE_SECONDS),
-    )  # fmt: skip
+    commit; None when `key` was used before (a replayed update). The lease means the worker
+    leaves it alone unless that process dies."""
+    now = utcnow()
+    values = _row(
+        key=key, kind="reply", channel=channel, address=address, text=text, lang=lang,
+        national_id=national_id, sms_text=None, payload=payload, urgent=True, due_at=now,
+        deadline_at=None,
+    ) | dict(state="sending", lease_owner=owner,
+             lease_until=now + timedelta(seconds=lease_seconds))  # fmt: skip
     result = await session.execute(_insert_stmt(_dialect(session), True), values)
     row = result.one_or_none()
     return None if row is None else Job(**row._mapping)
 
 
-# As the worker's leases (bot/worker.py): a dead answerer's replies are taken over soon.
-REPLY_LEASE_SECONDS = 15.0
+def _row(**values: Any) -> dict[str, Any]:
+    """A new outbox row's values: the caller's, queued, not yet tried."""
+    key = values.pop("key")
+    return values | dict(key=key[:160], state="queued", attempts=0, fell_back=False,
+                         created_at=utcnow())  # fmt: skip
 
 
 # The conflict targets of the outbox's two partial unique indexes (see models.messaging).

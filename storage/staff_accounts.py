@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import Staff, StaffSession
 
 
@@ -33,4 +33,4 @@ async def revoke_others(session: AsyncSession, staff_id: int, keep: int, now: da
         .where(StaffSession.id != keep)
         .values(revoked_at=now)
     )
-    return cast(CursorResult[Any], result).rowcount or 0
+    return affected(result)

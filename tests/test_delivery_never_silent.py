@@ -20,7 +20,7 @@ from handlers.report import daily_report
 from handlers.runtime import Runtime
 from storage import admin
 from storage.models import AuditLog, utcnow
-from storage.outbox import enqueue, notify
+from storage.outbox import enqueue, enqueue_reply, notify
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.helpers_delivery import (
@@ -225,8 +225,9 @@ async def test_a_dead_process_rows_are_taken_over_within_seconds(
     try:
         await asyncio.sleep(0.3)  # the worker is up (and past its start-up requeue)
         async with wrt.db.session() as s:  # a reply a process wrote for itself, then died
-            await enqueue(s, key="reply:x", kind="reply", channel="telegram", address="604",
-                          text="پاسخ", claim_for="dead-host:1:abc", lease_seconds=1.0)  # fmt: skip
+            await enqueue_reply(s, owner="dead-host:1:abc", key="reply:x", channel="telegram",
+                                address="604", text="پاسخ", lang="fa",
+                                lease_seconds=1.0)  # fmt: skip
         started = asyncio.get_running_loop().time()
         await botapi.wait_for_message(604)
         assert asyncio.get_running_loop().time() - started < 5

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.console.imports import KINDS, TOKEN, _allowed, _dir, _report
 from bot.console.web import needs, page, rt_of, who
+from handlers.fmt import number
 from handlers.import_jobs import Progress
 from handlers.jalali import fa_digits
 from handlers.runtime import Runtime
@@ -90,13 +91,9 @@ def _job(request: web.Request) -> Progress:
     return job
 
 
-def _n(n: int) -> str:
-    return fa_digits(f"{n:,}".replace(",", "٬"))  # the Persian thousands separator
-
-
 def _label(rt: Runtime, job: Progress) -> str:
-    return rt.t("fa", f"console.imports.job_{job.state}", done=_n(job.done), total=_n(job.total),
-                percent=fa_digits(str(job.percent)))  # fmt: skip
+    return rt.t("fa", f"console.imports.job_{job.state}", done=number(job.done, "fa"),
+                total=number(job.total, "fa"), percent=fa_digits(str(job.percent)))  # fmt: skip
 
 
 @routes.get("/imports/jobs/{token}", name="import_job")
