@@ -34,14 +34,10 @@ LAST_UPDATE = "keep_update_id"
 @dataclass
 class Turn:
     """What one event gave: the replies, and their outbox rows leased to the calling process
-    ready to send (Delivery.deliver), which spares the sender reading back what was written."""
+    ready to send (Delivery.send), which spares the sender reading back what was written."""
 
     replies: list[Reply] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
-
-    @property
-    def ids(self) -> list[int]:
-        return [job.id for job in self.jobs]
 
 
 async def handle(rt: Runtime, channel: str, chat_id: str, event: Event, *, owner: str) -> Turn:
